@@ -1,0 +1,38 @@
+"""The ``sslcore`` command line: one small module per subcommand.
+
+Each module in :data:`COMMANDS` has ``register(subparsers)`` which adds its parser and sets
+``func(args) -> int``. Bad input ends with exit code 2 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from sslcore.cli import backbones_cmd, datasets_cmd
+from sslcore.config import ConfigError
+
+COMMANDS = (datasets_cmd, backbones_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sslcore", description="SSL Lab engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as err:
+        print(f"sslcore: error: {err}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as err:
+        print(f"sslcore: error: {err}", file=sys.stderr)
+        return 2

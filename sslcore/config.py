@@ -1,0 +1,404 @@
+"""The run configuration: frozen dataclasses, validated on construction.
+
+A run is fully described by one :class:`RunConfig` (data, augment, backbone, objective, optim,
+monitor, plus seed and device). Every field carries its UI label, help text and allowed range in
+its dataclass metadata (see :func:`spec`), so the dashboard builds its forms from here and never
+hard-codes a range. Bad values raise :class:`ConfigError`, whose message names the field, the bad
+value and what is allowed, e.g. ``optim.batch_size = 0 is not allowed: an integer from 2 to 4096``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+import yaml
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A configuration value is not allowed. ``field`` is its dotted path (``optim.lr``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.reason = message
+
+
+def spec(
+    default: Any,
+    label: str,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    choices: Sequence[str] | Callable[[], Sequence[str]] | None = None,
+    step: float | None = None,
+    log: bool = False,
+) -> Any:
+    """A dataclass field with UI metadata.
+
+    Args:
+        default: the default value (a plain, immutable value).
+        label: short UI label.
+        help: one sentence for the tooltip.
+        min, max: inclusive numeric range.
+        choices: allowed strings, or a function returning them (registries, resolved lazily).
+        step: the UI step for numbers.
+        log: the number spans orders of magnitude (learning rates): UIs use a log scale.
+    """
+    meta = {"label": label, "help": help, "min": min, "max": max, "choices": choices}
+    meta.update({"step": step, "log": log})
+    return field(default=default, metadata=meta)
+
+
+def field_choices(f: dataclasses.Field) -> list[str] | None:
+    """The allowed values of a choice field, resolving registry functions."""
+    choices = f.metadata.get("choices")
+    if choices is None:
+        return None
+    return list(choices() if callable(choices) else choices)
+
+
+def _describe_allowed(f: dataclasses.Field, kind: type) -> str:
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    noun = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}[kind]
+    if lo is not None and hi is not None:
+        return f"{noun} from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"{noun} of at least {lo:g}"
+    if hi is not None:
+        return f"{noun} of at most {hi:g}"
+    return noun
+
+
+def check_fields(obj: Any, prefix: str) -> None:
+    """Validate every field of a dataclass instance against its type and metadata.
+
+    Ints are accepted for float fields (and converted); bools are never accepted as numbers.
+    """
+    hints = get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        kind = hints[f.name]
+        if kind not in (int, float, bool, str):
+            continue
+        value = getattr(obj, f.name)
+        path = f"{prefix}{f.name}"
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+            object.__setattr__(obj, f.name, value)
+        ok_type = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+        if not ok_type:
+            raise ConfigError(
+                path,
+                f"{value!r} is not allowed: {_describe_allowed(f, kind)} is expected",
+            )
+        if kind in (int, float):
+            lo, hi = f.metadata.get("min"), f.metadata.get("max")
+            if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
+                raise ConfigError(
+                    path, f"{value!r} is not allowed: {_describe_allowed(f, kind)}"
+                )
+        choices = field_choices(f)
+        if kind is str and choices is not None and value not in choices:
+            raise ConfigError(
+                path, f"{value!r} is not one of the allowed values: {', '.join(choices)}"
+            )
+
+
+class Section:
+    """Mixin: validate on construction; subclasses are frozen dataclasses."""
+
+    _prefix: str = ""
+
+    def __post_init__(self) -> None:
+        check_fields(self, self._prefix)
+
+
+def _dataset_names() -> list[str]:
+    from sslcore.data import DATASET_NAMES
+
+    return list(DATASET_NAMES)
+
+
+def _backbone_names() -> list[str]:
+    from sslcore.backbones import BACKBONES
+
+    return list(BACKBONES)
+
+
+def _objective_names() -> list[str]:
+    from sslcore.objectives import OBJECTIVES
+
+    return list(OBJECTIVES)
+
+
+@dataclass(frozen=True)
+class DataConfig(Section):
+    """Which images, at which size, and how they are split into train and test."""
+
+    _prefix = "data."
+    dataset: str = spec(
+        "shapes",
+        "Dataset",
+        "Built-in: shapes, digits; torchvision: mnist, fashion_mnist, cifar10, stl10 (from a local "
+        "root); your own: folder:<path> or npz:<path>.",
+    )
+    image_size: int = spec(32, "Image size", "Images are resized to this square size.",
+                           min=8, max=128, step=8)
+    root: str = spec("", "Data root", "Folder holding torchvision datasets (mnist, cifar10, ...).")
+    download: bool = spec(False, "Download", "Let torchvision download a missing dataset.")
+    train_size: int = spec(10000, "Train images (shapes)", "How many shapes to train on.",
+                           min=64, max=200000, step=1000)
+    test_size: int = spec(2000, "Test images (shapes)", "How many held-out shapes.",
+                          min=64, max=50000, step=500)
+    test_fraction: float = spec(0.2, "Test fraction", "Held-out share for datasets without a "
+                                "test split of their own.", min=0.05, max=0.5, step=0.05)
+    split_seed: int = spec(0, "Split seed", "Seed of the train/test split.", min=0, max=2**31 - 1)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from sslcore.data import check_dataset_name
+
+        check_dataset_name(self.dataset)
+
+
+PRESETS = ("custom", "none", "weak", "simclr", "byol", "mae")
+
+
+@dataclass(frozen=True)
+class AugmentConfig(Section):
+    """How each image is turned into augmented views (the parameters are drawn per image)."""
+
+    _prefix = "augment."
+    preset: str = spec("simclr", "Preset", "Where these settings started from.", choices=PRESETS)
+    crop_scale_min: float = spec(0.3, "Crop scale min", "Smallest crop, as a share of the image "
+                                 "area.", min=0.05, max=1.0, step=0.05)
+    crop_scale_max: float = spec(1.0, "Crop scale max", "Largest crop, as a share of the image "
+                                 "area.", min=0.05, max=1.0, step=0.05)
+    flip_prob: float = spec(0.5, "Horizontal flip", "Probability of a mirror flip.",
+                            min=0.0, max=1.0, step=0.05)
+    rotation_degrees: float = spec(0.0, "Rotation (degrees)", "Rotate by a random angle in "
+                                   "[-d, d].", min=0.0, max=180.0, step=5.0)
+    color_jitter_strength: float = spec(0.5, "Colour jitter strength", "Brightness, contrast "
+                                        "and saturation by up to 0.8s, hue by up to 0.2s.",
+                                        min=0.0, max=1.0, step=0.05)
+    color_jitter_prob: float = spec(0.8, "Colour jitter prob.", "Probability of colour jitter.",
+                                    min=0.0, max=1.0, step=0.05)
+    grayscale_prob: float = spec(0.2, "Grayscale", "Probability of dropping colour.",
+                                 min=0.0, max=1.0, step=0.05)
+    blur_prob: float = spec(0.0, "Gaussian blur", "Probability of a Gaussian blur.",
+                            min=0.0, max=1.0, step=0.05)
+    solarize_prob: float = spec(0.0, "Solarize", "Probability of inverting pixels above 0.5.",
+                                min=0.0, max=1.0, step=0.05)
+    erasing_prob: float = spec(0.0, "Random erasing", "Probability of erasing a rectangle.",
+                               min=0.0, max=1.0, step=0.05)
+    noise_std: float = spec(0.0, "Gaussian noise std", "Standard deviation of added noise.",
+                            min=0.0, max=0.5, step=0.01)
+    asymmetric: bool = spec(False, "Asymmetric pair (BYOL)", "View 1 always blurred, never "
+                            "solarized; view 2 blurred with p=0.1, solarized with p=0.2.")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.crop_scale_min > self.crop_scale_max:
+            raise ConfigError(
+                "augment.crop_scale_min",
+                f"{self.crop_scale_min:g} is larger than crop_scale_max "
+                f"({self.crop_scale_max:g}): the minimum must not exceed the maximum",
+            )
+
+
+@dataclass(frozen=True)
+class BackboneConfig(Section):
+    """The network whose representation is learned."""
+
+    _prefix = "backbone."
+    name: str = spec("convnet", "Backbone", "convnet is the CPU default; resnet18/34/50; "
+                     "vit_tiny for masked modelling; mlp for tiny images.",
+                     choices=_backbone_names)
+    width: int = spec(32, "Width", "Channels of the first stage (convnet, mlp: hidden units/8).",
+                      min=8, max=256, step=8)
+    patch_size: int = spec(4, "ViT patch size", "Side of a ViT patch in pixels.",
+                           min=2, max=16)
+    vit_depth: int = spec(6, "ViT depth", "Transformer blocks.", min=1, max=12)
+    vit_dim: int = spec(192, "ViT width", "Token dimension (divisible by the heads).",
+                        min=32, max=768, step=32)
+    vit_heads: int = spec(3, "ViT heads", "Attention heads.", min=1, max=12)
+    init_from: str = spec("scratch", "Initialise from", "scratch, run:<run_id>, or imagenet.")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.vit_dim % self.vit_heads:
+            raise ConfigError(
+                "backbone.vit_dim",
+                f"{self.vit_dim} is not divisible by vit_heads ({self.vit_heads})",
+            )
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig(Section):
+    """The pretext objective and its own hyperparameters (see each method's ``Config``)."""
+
+    _prefix = "objective."
+    name: str = spec("simclr", "Objective", "The self-supervised method.",
+                     choices=_objective_names)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "params", self.method_config_dict())
+
+    def method_config(self) -> Any:
+        """The objective's own frozen ``Config`` built from ``params`` (validated)."""
+        from sslcore.objectives import OBJECTIVES
+
+        cls = OBJECTIVES[self.name].Config
+        return from_dict(cls, dict(self.params), prefix=f"objective.params.")
+
+    def method_config_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.method_config())
+
+
+@dataclass(frozen=True)
+class OptimConfig(Section):
+    """Optimizer, schedule, batch and numeric precision."""
+
+    _prefix = "optim."
+    optimizer: str = spec("adamw", "Optimizer", "AdamW, SGD with momentum, or LARS (large "
+                          "batches).", choices=("adamw", "sgd", "lars"))
+    lr: float = spec(2e-3, "Learning rate", "Peak learning rate after warm-up.",
+                     min=1e-6, max=1e7, log=True)
+    weight_decay: float = spec(1e-4, "Weight decay", "Decoupled (AdamW) or L2 (SGD, LARS).",
+                               min=0.0, max=1.0, log=True)
+    momentum: float = spec(0.9, "Momentum", "SGD and LARS momentum.", min=0.0, max=0.999)
+    steps: int = spec(600, "Steps", "Training steps (batches).", min=1, max=1_000_000)
+    warmup_steps: int = spec(30, "Warm-up steps", "Linear warm-up before the cosine decay.",
+                             min=0, max=100_000)
+    batch_size: int = spec(256, "Batch size", "Images per step (each gives n views).",
+                           min=2, max=4096)
+    grad_clip: float = spec(0.0, "Gradient clip", "Max gradient norm; 0 turns it off.",
+                            min=0.0, max=1000.0)
+    precision: str = spec("auto", "Precision", "auto: bf16 where the CPU/GPU supports it, "
+                          "else fp32.", choices=("auto", "fp32", "bf16", "fp16"))
+    channels_last: bool = spec(True, "channels_last", "Memory layout that speeds CNNs up.")
+    compile: bool = spec(False, "torch.compile", "Compile the model (CUDA).")
+
+
+@dataclass(frozen=True)
+class MonitorConfig(Section):
+    """What the trainer records while it trains, and how often."""
+
+    _prefix = "monitor."
+    log_every: int = spec(10, "Log every", "Steps between metric lines.", min=1, max=10000)
+    eval_every: int = spec(50, "Monitor every", "Steps between kNN/embedding/snapshot records.",
+                           min=1, max=100000)
+    checkpoint_every: int = spec(200, "Checkpoint every", "Steps between checkpoints.",
+                                 min=1, max=1_000_000)
+    probe_size: int = spec(1000, "Probe images", "Held-out images embedded for kNN and the map.",
+                           min=32, max=5000)
+    knn_k: int = spec(20, "kNN k", "Neighbours that vote.", min=1, max=500)
+    knn_temperature: float = spec(0.1, "kNN temperature", "Vote weight exp(sim / t).",
+                                  min=0.01, max=10.0)
+
+
+@dataclass(frozen=True)
+class RunConfig(Section):
+    """Everything needed to reproduce a run."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    monitor: MonitorConfig = field(default_factory=MonitorConfig)
+    seed: int = spec(0, "Seed", "Seeds the weights, the batches and the augmentations.",
+                     min=0, max=2**31 - 1)
+    device: str = spec("auto", "Device", "auto picks cuda, then mps, then cpu.",
+                       choices=("auto", "cpu", "cuda", "mps"))
+    num_threads: int = spec(0, "CPU threads", "Threads for this run; 0 uses all cores.",
+                            min=0, max=256)
+    name: str = spec("", "Name", "A label for the run (letters, digits, - and _).")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from sslcore.compatibility import check_compatible
+
+        check_compatible(self)
+
+
+SECTIONS = {
+    "data": DataConfig,
+    "augment": AugmentConfig,
+    "backbone": BackboneConfig,
+    "objective": ObjectiveConfig,
+    "optim": OptimConfig,
+    "monitor": MonitorConfig,
+}
+
+
+def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
+    """Build dataclass ``cls`` from a plain mapping; unknown keys are a :class:`ConfigError`."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(prefix.rstrip("."), f"expected a mapping, got {type(data).__name__}")
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(
+            f"{prefix}{unknown[0]}",
+            f"unknown field; known fields: {', '.join(sorted(names))}",
+        )
+    kwargs: dict[str, Any] = {}
+    hints = get_type_hints(cls)
+    for key, value in data.items():
+        kind = hints[key]
+        if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+            kwargs[key] = from_dict(kind, value, prefix=f"{prefix}{key}.")
+        else:
+            kwargs[key] = value
+    return cls(**kwargs)
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a config dataclass."""
+    return json.loads(json.dumps(dataclasses.asdict(config)))
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a RunConfig from a .json or .yaml file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise ConfigError("", f"cannot read config file {path}: {err.strerror}") from None
+    try:
+        data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as err:
+        raise ConfigError("", f"{path} is not valid {path.suffix[1:].upper()}: {err}") from None
+    return from_dict(RunConfig, data or {})
+
+
+def save_config(config: RunConfig, path: str | Path) -> None:
+    """Write a RunConfig as JSON or YAML (by suffix)."""
+    path = Path(path)
+    data = to_dict(config)
+    text = yaml.safe_dump(data, sort_keys=False) if path.suffix in (".yaml", ".yml") else (
+        json.dumps(data, indent=2)
+    )
+    path.write_text(text)
+
+
+def replace(config: RunConfig, **changes: Any) -> RunConfig:
+    """A copy of ``config`` with dotted-path changes, e.g. ``replace(c, **{"optim.lr": 1e-3})``."""
+    data = to_dict(config)
+    for dotted, value in changes.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return from_dict(RunConfig, data)

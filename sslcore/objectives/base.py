@@ -1,0 +1,94 @@
+"""The Objective contract: what every self-supervised method provides.
+
+A method is one small file with one class. The trainer gives it a list of augmented views of a
+batch and gets back a loss with its named components; the method owns no optimizer, scheduler,
+logging or evaluation. Pretext targets (rotations, permutations, masks) are made inside
+:meth:`Objective.forward` from the batch, so the data contract stays "images in, views out".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from sslcore.backbones.base import Backbone
+
+FAMILIES = ("contrastive", "distillation", "redundancy", "predictive", "generative")
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """The shape of the images an objective sees: channels and square size."""
+
+    channels: int
+    size: int
+
+
+@dataclass
+class StepOutput:
+    """What one forward pass of an objective returns.
+
+    Attributes:
+        loss: the scalar to minimise.
+        components: named scalar tensors to plot (loss terms, similarities, pretext accuracy).
+            The trainer detaches them and reads them only on logging steps.
+        embedding: (B, d) projections of the first view, for the collapse figure; detached.
+    """
+
+    loss: Tensor
+    components: dict[str, Tensor] = field(default_factory=dict)
+    embedding: Tensor | None = None
+
+
+@dataclass
+class Visual:
+    """A batch of images to show, (N, C, H, W) floats in [0, 1], with optional captions."""
+
+    images: Tensor
+    captions: list[str] | None = None
+
+
+class Objective(nn.Module):
+    """Base class of every self-supervised objective.
+
+    Subclasses set the class attributes, define a frozen dataclass ``Config`` of their
+    hyperparameters (fields made with :func:`sslcore.config.spec`, so the UI can build a form),
+    and implement :meth:`forward`. The backbone is ``self.backbone``; its output ``h`` is the
+    representation that kNN, probes and the embedding map use.
+    """
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    n_views: ClassVar[int]
+    Config: ClassVar[type]
+    # Backbone names this method works with; None means every backbone.
+    compatible_backbones: ClassVar[tuple[str, ...] | None] = None
+    # The augmentation preset its default recipe uses.
+    default_augment: ClassVar[str] = "simclr"
+    # Default recipe overrides as dotted RunConfig paths, e.g. {"optim.lr": 1e-3}.
+    recipe: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, backbone: Backbone, config: Any, image: ImageSpec) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.config = config
+        self.image = image
+
+    def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
+        """Compute the loss from ``n_views`` augmented views, each (B, C, H, W) in [0, 1]."""
+        raise NotImplementedError
+
+    def after_step(self, progress: float) -> None:
+        """Called after each optimizer step with progress in [0, 1] (EMA updates, queues)."""
+
+    def encode(self, x: Tensor) -> Tensor:
+        """The representation h = f(x), (B, backbone.out_dim)."""
+        return self.backbone(x)
+
+    @torch.no_grad()
+    def visuals(self, x: Tensor) -> dict[str, Visual]:
+        """Pictures of what the method does on images x (reconstructions, masks, ...)."""
+        return {}
