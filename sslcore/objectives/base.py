@@ -76,6 +76,11 @@ class Objective(nn.Module):
         self.backbone = backbone
         self.config = config
         self.image = image
+        # Randomness inside forward (masks, rotations, permutations) must come from this
+        # generator, never torch's global one, so two runs in one process do not disturb each
+        # other and a resumed run repeats itself. The trainer replaces it with the run's own
+        # (on the run's device) and checkpoints its state.
+        self.generator = torch.Generator().manual_seed(0)
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         """Compute the loss from ``n_views`` augmented views, each (B, C, H, W) in [0, 1]."""
