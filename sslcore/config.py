@@ -101,9 +101,7 @@ def check_fields(obj: Any, prefix: str) -> None:
         if kind in (int, float):
             lo, hi = f.metadata.get("min"), f.metadata.get("max")
             if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise ConfigError(
-                    path, f"{value!r} is not allowed: {_describe_allowed(f, kind)}"
-                )
+                raise ConfigError(path, f"{value!r} is not allowed: {_describe_allowed(f, kind)}")
         choices = field_choices(f)
         if kind is str and choices is not None and value not in choices:
             raise ConfigError(
@@ -149,16 +147,30 @@ class DataConfig(Section):
         "Built-in: shapes, digits; torchvision: mnist, fashion_mnist, cifar10, stl10 (from a local "
         "root); your own: folder:<path> or npz:<path>.",
     )
-    image_size: int = spec(32, "Image size", "Images are resized to this square size.",
-                           min=8, max=128, step=8)
+    image_size: int = spec(
+        32, "Image size", "Images are resized to this square size.", min=8, max=128, step=8
+    )
     root: str = spec("", "Data root", "Folder holding torchvision datasets (mnist, cifar10, ...).")
     download: bool = spec(False, "Download", "Let torchvision download a missing dataset.")
-    train_size: int = spec(10000, "Train images (shapes)", "How many shapes to train on.",
-                           min=64, max=200000, step=1000)
-    test_size: int = spec(2000, "Test images (shapes)", "How many held-out shapes.",
-                          min=64, max=50000, step=500)
-    test_fraction: float = spec(0.2, "Test fraction", "Held-out share for datasets without a "
-                                "test split of their own.", min=0.05, max=0.5, step=0.05)
+    train_size: int = spec(
+        10000,
+        "Train images (shapes)",
+        "How many shapes to train on.",
+        min=64,
+        max=200000,
+        step=1000,
+    )
+    test_size: int = spec(
+        2000, "Test images (shapes)", "How many held-out shapes.", min=64, max=50000, step=500
+    )
+    test_fraction: float = spec(
+        0.2,
+        "Test fraction",
+        "Held-out share for datasets without a test split of their own.",
+        min=0.05,
+        max=0.5,
+        step=0.05,
+    )
     split_seed: int = spec(0, "Split seed", "Seed of the train/test split.", min=0, max=2**31 - 1)
 
     def __post_init__(self) -> None:
@@ -177,31 +189,64 @@ class AugmentConfig(Section):
 
     _prefix = "augment."
     preset: str = spec("simclr", "Preset", "Where these settings started from.", choices=PRESETS)
-    crop_scale_min: float = spec(0.3, "Crop scale min", "Smallest crop, as a share of the image "
-                                 "area.", min=0.05, max=1.0, step=0.05)
-    crop_scale_max: float = spec(1.0, "Crop scale max", "Largest crop, as a share of the image "
-                                 "area.", min=0.05, max=1.0, step=0.05)
-    flip_prob: float = spec(0.5, "Horizontal flip", "Probability of a mirror flip.",
-                            min=0.0, max=1.0, step=0.05)
-    rotation_degrees: float = spec(0.0, "Rotation (degrees)", "Rotate by a random angle in "
-                                   "[-d, d].", min=0.0, max=180.0, step=5.0)
-    color_jitter_strength: float = spec(0.5, "Colour jitter strength", "Brightness, contrast "
-                                        "and saturation by up to 0.8s, hue by up to 0.2s.",
-                                        min=0.0, max=1.0, step=0.05)
-    color_jitter_prob: float = spec(0.8, "Colour jitter prob.", "Probability of colour jitter.",
-                                    min=0.0, max=1.0, step=0.05)
-    grayscale_prob: float = spec(0.2, "Grayscale", "Probability of dropping colour.",
-                                 min=0.0, max=1.0, step=0.05)
-    blur_prob: float = spec(0.0, "Gaussian blur", "Probability of a Gaussian blur.",
-                            min=0.0, max=1.0, step=0.05)
-    solarize_prob: float = spec(0.0, "Solarize", "Probability of inverting pixels above 0.5.",
-                                min=0.0, max=1.0, step=0.05)
-    erasing_prob: float = spec(0.0, "Random erasing", "Probability of erasing a rectangle.",
-                               min=0.0, max=1.0, step=0.05)
-    noise_std: float = spec(0.0, "Gaussian noise std", "Standard deviation of added noise.",
-                            min=0.0, max=0.5, step=0.01)
-    asymmetric: bool = spec(False, "Asymmetric pair (BYOL)", "View 1 always blurred, never "
-                            "solarized; view 2 blurred with p=0.1, solarized with p=0.2.")
+    crop_scale_min: float = spec(
+        0.3,
+        "Crop scale min",
+        "Smallest crop, as a share of the image area.",
+        min=0.05,
+        max=1.0,
+        step=0.05,
+    )
+    crop_scale_max: float = spec(
+        1.0,
+        "Crop scale max",
+        "Largest crop, as a share of the image area.",
+        min=0.05,
+        max=1.0,
+        step=0.05,
+    )
+    flip_prob: float = spec(
+        0.5, "Horizontal flip", "Probability of a mirror flip.", min=0.0, max=1.0, step=0.05
+    )
+    rotation_degrees: float = spec(
+        0.0,
+        "Rotation (degrees)",
+        "Rotate by a random angle in [-d, d].",
+        min=0.0,
+        max=180.0,
+        step=5.0,
+    )
+    color_jitter_strength: float = spec(
+        0.5,
+        "Colour jitter strength",
+        "Brightness, contrast and saturation by up to 0.8s, hue by up to 0.2s.",
+        min=0.0,
+        max=1.0,
+        step=0.05,
+    )
+    color_jitter_prob: float = spec(
+        0.8, "Colour jitter prob.", "Probability of colour jitter.", min=0.0, max=1.0, step=0.05
+    )
+    grayscale_prob: float = spec(
+        0.2, "Grayscale", "Probability of dropping colour.", min=0.0, max=1.0, step=0.05
+    )
+    blur_prob: float = spec(
+        0.0, "Gaussian blur", "Probability of a Gaussian blur.", min=0.0, max=1.0, step=0.05
+    )
+    solarize_prob: float = spec(
+        0.0, "Solarize", "Probability of inverting pixels above 0.5.", min=0.0, max=1.0, step=0.05
+    )
+    erasing_prob: float = spec(
+        0.0, "Random erasing", "Probability of erasing a rectangle.", min=0.0, max=1.0, step=0.05
+    )
+    noise_std: float = spec(
+        0.0, "Gaussian noise std", "Standard deviation of added noise.", min=0.0, max=0.5, step=0.01
+    )
+    asymmetric: bool = spec(
+        False,
+        "Asymmetric pair (BYOL)",
+        "View 1 always blurred, never solarized; view 2 blurred with p=0.1, solarized with p=0.2.",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -218,16 +263,26 @@ class BackboneConfig(Section):
     """The network whose representation is learned."""
 
     _prefix = "backbone."
-    name: str = spec("convnet", "Backbone", "convnet is the CPU default; resnet18/34/50; "
-                     "vit_tiny for masked modelling; mlp for tiny images.",
-                     choices=_backbone_names)
-    width: int = spec(32, "Width", "Channels of the first stage (convnet, mlp: hidden units/8).",
-                      min=8, max=256, step=8)
-    patch_size: int = spec(4, "ViT patch size", "Side of a ViT patch in pixels.",
-                           min=2, max=16)
+    name: str = spec(
+        "convnet",
+        "Backbone",
+        "convnet is the CPU default; resnet18/34/50; "
+        "vit_tiny for masked modelling; mlp for tiny images.",
+        choices=_backbone_names,
+    )
+    width: int = spec(
+        32,
+        "Width",
+        "Channels of the first stage (convnet, mlp: hidden units/8).",
+        min=8,
+        max=256,
+        step=8,
+    )
+    patch_size: int = spec(4, "ViT patch size", "Side of a ViT patch in pixels.", min=2, max=16)
     vit_depth: int = spec(6, "ViT depth", "Transformer blocks.", min=1, max=12)
-    vit_dim: int = spec(192, "ViT width", "Token dimension (divisible by the heads).",
-                        min=32, max=768, step=32)
+    vit_dim: int = spec(
+        192, "ViT width", "Token dimension (divisible by the heads).", min=32, max=768, step=32
+    )
     vit_heads: int = spec(3, "ViT heads", "Attention heads.", min=1, max=12)
     init_from: str = spec("scratch", "Initialise from", "scratch, run:<run_id>, or imagenet.")
 
@@ -245,8 +300,7 @@ class ObjectiveConfig(Section):
     """The pretext objective and its own hyperparameters (see each method's ``Config``)."""
 
     _prefix = "objective."
-    name: str = spec("simclr", "Objective", "The self-supervised method.",
-                     choices=_objective_names)
+    name: str = spec("simclr", "Objective", "The self-supervised method.", choices=_objective_names)
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -258,7 +312,7 @@ class ObjectiveConfig(Section):
         from sslcore.objectives import OBJECTIVES
 
         cls = OBJECTIVES[self.name].Config
-        return from_dict(cls, dict(self.params), prefix=f"objective.params.")
+        return from_dict(cls, dict(self.params), prefix="objective.params.")
 
     def method_config_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self.method_config())
@@ -269,22 +323,35 @@ class OptimConfig(Section):
     """Optimizer, schedule, batch and numeric precision."""
 
     _prefix = "optim."
-    optimizer: str = spec("adamw", "Optimizer", "AdamW, SGD with momentum, or LARS (large "
-                          "batches).", choices=("adamw", "sgd", "lars"))
-    lr: float = spec(2e-3, "Learning rate", "Peak learning rate after warm-up.",
-                     min=1e-6, max=1e7, log=True)
-    weight_decay: float = spec(1e-4, "Weight decay", "Decoupled (AdamW) or L2 (SGD, LARS).",
-                               min=0.0, max=1.0, log=True)
+    optimizer: str = spec(
+        "adamw",
+        "Optimizer",
+        "AdamW, SGD with momentum, or LARS (large batches).",
+        choices=("adamw", "sgd", "lars"),
+    )
+    lr: float = spec(
+        2e-3, "Learning rate", "Peak learning rate after warm-up.", min=1e-6, max=1e7, log=True
+    )
+    weight_decay: float = spec(
+        1e-4, "Weight decay", "Decoupled (AdamW) or L2 (SGD, LARS).", min=0.0, max=1.0, log=True
+    )
     momentum: float = spec(0.9, "Momentum", "SGD and LARS momentum.", min=0.0, max=0.999)
     steps: int = spec(600, "Steps", "Training steps (batches).", min=1, max=1_000_000)
-    warmup_steps: int = spec(30, "Warm-up steps", "Linear warm-up before the cosine decay.",
-                             min=0, max=100_000)
-    batch_size: int = spec(256, "Batch size", "Images per step (each gives n views).",
-                           min=2, max=4096)
-    grad_clip: float = spec(0.0, "Gradient clip", "Max gradient norm; 0 turns it off.",
-                            min=0.0, max=1000.0)
-    precision: str = spec("auto", "Precision", "auto: bf16 where the CPU/GPU supports it, "
-                          "else fp32.", choices=("auto", "fp32", "bf16", "fp16"))
+    warmup_steps: int = spec(
+        30, "Warm-up steps", "Linear warm-up before the cosine decay.", min=0, max=100_000
+    )
+    batch_size: int = spec(
+        256, "Batch size", "Images per step (each gives n views).", min=2, max=4096
+    )
+    grad_clip: float = spec(
+        0.0, "Gradient clip", "Max gradient norm; 0 turns it off.", min=0.0, max=1000.0
+    )
+    precision: str = spec(
+        "auto",
+        "Precision",
+        "auto: bf16 where the CPU/GPU supports it, else fp32.",
+        choices=("auto", "fp32", "bf16", "fp16"),
+    )
     channels_last: bool = spec(True, "channels_last", "Memory layout that speeds CNNs up.")
     compile: bool = spec(False, "torch.compile", "Compile the model (CUDA).")
 
@@ -295,15 +362,19 @@ class MonitorConfig(Section):
 
     _prefix = "monitor."
     log_every: int = spec(10, "Log every", "Steps between metric lines.", min=1, max=10000)
-    eval_every: int = spec(50, "Monitor every", "Steps between kNN/embedding/snapshot records.",
-                           min=1, max=100000)
-    checkpoint_every: int = spec(200, "Checkpoint every", "Steps between checkpoints.",
-                                 min=1, max=1_000_000)
-    probe_size: int = spec(1000, "Probe images", "Held-out images embedded for kNN and the map.",
-                           min=32, max=5000)
+    eval_every: int = spec(
+        50, "Monitor every", "Steps between kNN/embedding/snapshot records.", min=1, max=100000
+    )
+    checkpoint_every: int = spec(
+        200, "Checkpoint every", "Steps between checkpoints.", min=1, max=1_000_000
+    )
+    probe_size: int = spec(
+        1000, "Probe images", "Held-out images embedded for kNN and the map.", min=32, max=5000
+    )
     knn_k: int = spec(20, "kNN k", "Neighbours that vote.", min=1, max=500)
-    knn_temperature: float = spec(0.1, "kNN temperature", "Vote weight exp(sim / t).",
-                                  min=0.01, max=10.0)
+    knn_temperature: float = spec(
+        0.1, "kNN temperature", "Vote weight exp(sim / t).", min=0.01, max=10.0
+    )
 
 
 @dataclass(frozen=True)
@@ -316,12 +387,18 @@ class RunConfig(Section):
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     monitor: MonitorConfig = field(default_factory=MonitorConfig)
-    seed: int = spec(0, "Seed", "Seeds the weights, the batches and the augmentations.",
-                     min=0, max=2**31 - 1)
-    device: str = spec("auto", "Device", "auto picks cuda, then mps, then cpu.",
-                       choices=("auto", "cpu", "cuda", "mps"))
-    num_threads: int = spec(0, "CPU threads", "Threads for this run; 0 uses all cores.",
-                            min=0, max=256)
+    seed: int = spec(
+        0, "Seed", "Seeds the weights, the batches and the augmentations.", min=0, max=2**31 - 1
+    )
+    device: str = spec(
+        "auto",
+        "Device",
+        "auto picks cuda, then mps, then cpu.",
+        choices=("auto", "cpu", "cuda", "mps"),
+    )
+    num_threads: int = spec(
+        0, "CPU threads", "Threads for this run; 0 uses all cores.", min=0, max=256
+    )
     name: str = spec("", "Name", "A label for the run (letters, digits, - and _).")
 
     def __post_init__(self) -> None:
@@ -386,8 +463,10 @@ def save_config(config: RunConfig, path: str | Path) -> None:
     """Write a RunConfig as JSON or YAML (by suffix)."""
     path = Path(path)
     data = to_dict(config)
-    text = yaml.safe_dump(data, sort_keys=False) if path.suffix in (".yaml", ".yml") else (
-        json.dumps(data, indent=2)
+    text = (
+        yaml.safe_dump(data, sort_keys=False)
+        if path.suffix in (".yaml", ".yml")
+        else (json.dumps(data, indent=2))
     )
     path.write_text(text)
 

@@ -178,6 +178,13 @@ class RunStore:
             np.savez(handle, **arrays)
         return path
 
+    def save_probe_images(self, images: np.ndarray, ids: np.ndarray) -> Path:
+        """Save the probe set's images (N, H, W, C) uint8 once; embeddings refer to them by id."""
+        path = self.path / "embeddings" / "probe_images.npz"
+        with atomic_open(path, "wb") as handle:
+            np.savez_compressed(handle, images=images, ids=ids)
+        return path
+
     def save_eval(self, protocol: str, result: dict[str, Any]) -> Path:
         path = self.path / "eval" / f"{protocol}.json"
         write_json_atomic(path, result)
@@ -238,9 +245,12 @@ class RunStore:
         step = steps[-1] if step is None else step
         try:
             with np.load(self.path / "embeddings" / f"step_{step:07d}.npz") as data:
-                return {k: data[k] for k in data.files}
-        except (OSError, ValueError):
+                arrays = {k: data[k] for k in data.files}
+            with np.load(self.path / "embeddings" / "probe_images.npz") as probe:
+                arrays["images"] = probe["images"]
+        except (OSError, ValueError, KeyError):
             return None
+        return arrays
 
     def eval_results(self) -> dict[str, dict[str, Any]]:
         out = {}

@@ -1,0 +1,257 @@
+"""The process-wide job manager: training runs in background threads, with a queue.
+
+The dashboard (and anything else in the process) asks it to start, pause, resume and stop
+runs; each run trains in its own thread through :class:`sslcore.train.Trainer` and writes its
+run directory, which is what every viewer reads. It is thread-safe and never imports
+streamlit. At most ``max_concurrent`` runs train at once (one by default on a CPU-only machine,
+where two runs would only share the same cores); the others wait in a first-in, first-out queue.
+
+Owners: every run records who started it. Control calls pass ``owner``; a run may be controlled
+by its owner, or by anyone when ``owner`` is None (the command line, a teacher).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from sslcore.config import RunConfig, from_dict, replace, to_dict
+from sslcore.store import ACTIVE_STATES, RunStore, list_runs, new_run_id, safe_run_dir
+from sslcore.train.control import RunControl
+
+log = logging.getLogger(__name__)
+
+
+def default_max_concurrent() -> int:
+    """One run at a time without a GPU; one per GPU with them."""
+    return max(1, torch.cuda.device_count())
+
+
+@dataclass
+class Job:
+    run_id: str
+    store: RunStore
+    config: RunConfig
+    owner: str
+    resume: bool = False
+    control: RunControl = field(default_factory=RunControl)
+    thread: threading.Thread | None = None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class JobManager:
+    """Starts, queues and controls training runs under one runs directory."""
+
+    def __init__(self, runs_dir: str | Path, max_concurrent: int | None = None) -> None:
+        self.runs_dir = Path(runs_dir)
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.max_concurrent = max_concurrent or default_max_concurrent()
+        self._lock = threading.RLock()
+        self._jobs: dict[str, Job] = {}
+        self._queue: deque[str] = deque()
+        self._running: set[str] = set()
+        self.mark_interrupted()
+
+    # --- starting ---------------------------------------------------------------------------
+    def start(self, config: RunConfig, owner: str = "") -> str:
+        """Create a run directory for ``config`` and queue it; return its run id."""
+        run_id = new_run_id(config.name or config.objective.name)
+        store = RunStore(safe_run_dir(self.runs_dir, run_id))
+        store.create(to_dict(config), owner=owner)
+        self._enqueue(Job(run_id, store, config, owner))
+        return run_id
+
+    def resume_run(self, run_id: str, steps: int | None = None, owner: str | None = None) -> None:
+        """Continue a stopped, interrupted or finished run from its last checkpoint."""
+        store = self._store(run_id)
+        self._check_owner(store, owner)
+        with self._lock:
+            if run_id in self._jobs:
+                raise ValueError(f"run {run_id} is already queued or running")
+        status = store.status() or {}
+        config = from_dict(RunConfig, store.config() or {})
+        if steps is not None:
+            config = replace(config, **{"optim.steps": steps})
+            store.create(to_dict(config), owner=status.get("owner", ""))
+        if not store.checkpoint_path().exists():
+            raise ValueError(f"run {run_id} has no checkpoint to resume from")
+        store.write_status("queued", message="waiting to resume", total_steps=config.optim.steps)
+        self._enqueue(Job(run_id, store, config, status.get("owner", ""), resume=True))
+
+    def _enqueue(self, job: Job) -> None:
+        with self._lock:
+            self._jobs[job.run_id] = job
+            self._queue.append(job.run_id)
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            while self._queue and len(self._running) < self.max_concurrent:
+                job = self._jobs[self._queue.popleft()]
+                self._running.add(job.run_id)
+                job.thread = threading.Thread(
+                    target=self._work, args=(job,), name=f"train-{job.run_id}", daemon=True
+                )
+                job.thread.start()
+
+    def _work(self, job: Job) -> None:
+        from sslcore.train import Trainer
+
+        try:
+            Trainer(job.config, job.store, job.control).run(resume=job.resume)
+        except Exception as err:  # the worker must never die silently
+            message = f"{type(err).__name__}: {err}"
+            log.exception("run %s failed", job.run_id)
+            job.store.append_event("error", message)
+            job.store.write_status("failed", message=message, finished=time.time())
+        finally:
+            with self._lock:
+                self._running.discard(job.run_id)
+                self._jobs.pop(job.run_id, None)
+                self._dispatch()
+
+    # --- control ------------------------------------------------------------------------------
+    def _store(self, run_id: str) -> RunStore:
+        store = RunStore(safe_run_dir(self.runs_dir, run_id))
+        if not store.exists():
+            raise KeyError(f"no run {run_id!r} in {self.runs_dir}")
+        return store
+
+    @staticmethod
+    def _check_owner(store: RunStore, owner: str | None) -> None:
+        run_owner = (store.status() or {}).get("owner", "")
+        if owner is not None and run_owner and owner != run_owner:
+            raise PermissionError(f"run {store.run_id} belongs to someone else")
+
+    def _live_job(self, run_id: str, owner: str | None) -> Job:
+        store = self._store(run_id)
+        self._check_owner(store, owner)
+        with self._lock:
+            job = self._jobs.get(run_id)
+        if job is None:
+            raise ValueError(f"run {run_id} is not running in this process")
+        return job
+
+    def pause(self, run_id: str, owner: str | None = None) -> None:
+        self._live_job(run_id, owner).control.pause()
+
+    def resume(self, run_id: str, owner: str | None = None) -> None:
+        self._live_job(run_id, owner).control.resume()
+
+    def stop(self, run_id: str, owner: str | None = None) -> None:
+        """Stop a run: a queued one leaves the queue, a running one checkpoints and ends."""
+        job = self._live_job(run_id, owner)
+        with self._lock:
+            if run_id in self._queue:
+                self._queue.remove(run_id)
+                self._jobs.pop(run_id, None)
+                job.store.write_status("stopped", message="removed from the queue")
+                return
+        job.control.stop()
+
+    def wait(self, run_id: str, timeout: float | None = None) -> dict[str, Any]:
+        """Block until the run leaves the manager (or ``timeout``); return its status."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.is_live(run_id):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        return self.status(run_id)
+
+    # --- reading ------------------------------------------------------------------------------
+    def is_live(self, run_id: str) -> bool:
+        with self._lock:
+            return run_id in self._jobs
+
+    def queue_position(self, run_id: str) -> int | None:
+        """1 for the next run to start; None when not queued."""
+        with self._lock:
+            return self._queue.index(run_id) + 1 if run_id in self._queue else None
+
+    def status(self, run_id: str) -> dict[str, Any]:
+        status = dict(self._store(run_id).status() or {})
+        status["live"] = self.is_live(run_id)
+        status["queue_position"] = self.queue_position(run_id)
+        return status
+
+    def list(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Status of every run in the runs directory (only ``owner``'s when given)."""
+        rows = []
+        for store in list_runs(self.runs_dir):
+            status = dict(store.status() or {})
+            if owner is not None and status.get("owner", "") != owner:
+                continue
+            status["run_id"] = store.run_id
+            status["live"] = self.is_live(store.run_id)
+            rows.append(status)
+        return rows
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def mark_interrupted(self) -> None:
+        """Runs left active by a process of this host that is gone become ``interrupted``."""
+        host = socket.gethostname()
+        for store in list_runs(self.runs_dir):
+            status = store.status() or {}
+            if status.get("state") not in ACTIVE_STATES or self.is_live(store.run_id):
+                continue
+            pid = status.get("pid")
+            if status.get("host", host) == host and (
+                pid is None or not _pid_alive(pid) or pid == os.getpid()
+            ):
+                store.write_status(
+                    "interrupted",
+                    message="the process running it ended; "
+                    "resume it to continue from its last checkpoint",
+                )
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop every run with a checkpoint and wait for the threads."""
+        with self._lock:
+            for run_id in list(self._queue):
+                self._jobs[run_id].store.write_status("stopped", message="server shut down")
+                self._jobs.pop(run_id, None)
+            self._queue.clear()
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.control.stop()
+        for job in jobs:
+            if job.thread is not None:
+                job.thread.join(timeout)
+
+
+_MANAGERS: dict[Path, JobManager] = {}
+_MANAGERS_LOCK = threading.Lock()
+
+
+def get_manager(runs_dir: str | Path, max_concurrent: int | None = None) -> JobManager:
+    """The process-wide manager of ``runs_dir`` (created on first use)."""
+    key = Path(runs_dir).resolve()
+    with _MANAGERS_LOCK:
+        if key not in _MANAGERS:
+            _MANAGERS[key] = JobManager(key, max_concurrent)
+        return _MANAGERS[key]
+
+
+@atexit.register
+def _shutdown_all() -> None:
+    for manager in list(_MANAGERS.values()):
+        manager.shutdown(timeout=10.0)

@@ -1,0 +1,71 @@
+"""Checkpoints: plain tensors, numbers, strings and dicts, written atomically.
+
+Because a checkpoint holds nothing else, ``torch.load(weights_only=True)`` reads it, and a file
+that carries a pickled object is refused instead of executed. ``last.pt`` is replaced only by a
+complete new file, so a crash while writing leaves the previous good checkpoint in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import save as safetensors_save
+
+from sslcore.backbones import Backbone, build_backbone
+from sslcore.config import RunConfig, from_dict
+from sslcore.store import RunStore, atomic_open
+
+
+class CheckpointError(ValueError):
+    """A file is not a readable SSL Lab checkpoint."""
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write ``state`` to ``path`` atomically (temporary file, fsync, rename)."""
+    with atomic_open(path, "wb") as handle:
+        torch.save(state, handle)
+
+
+def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Read a checkpoint with ``weights_only=True``; anything else is a CheckpointError."""
+    if not Path(path).is_file():
+        raise CheckpointError(f"no checkpoint at {path}")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as err:  # torch raises many types for foreign or unsafe files
+        raise CheckpointError(
+            f"{path} is not a safe SSL Lab checkpoint (refused to load it: {type(err).__name__})"
+        ) from None
+    if not isinstance(state, dict) or "objective" not in state or "step" not in state:
+        raise CheckpointError(f"{path} is not an SSL Lab checkpoint (no objective weights)")
+    return state
+
+
+def backbone_state(objective_state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The backbone's weights out of an objective's state dict."""
+    prefix = "backbone."
+    return {k[len(prefix) :]: v for k, v in objective_state.items() if k.startswith(prefix)}
+
+
+def load_backbone(
+    run_dir: str | Path, map_location: str | torch.device = "cpu"
+) -> tuple[Backbone, RunConfig]:
+    """The trained backbone of a run (from checkpoints/last.pt) and the run's config."""
+    store = RunStore(Path(run_dir))
+    state = load_checkpoint(store.checkpoint_path(), map_location)
+    config = from_dict(RunConfig, state["config"])
+    image = state["image"]
+    backbone = build_backbone(config.backbone, image["channels"], image["size"])
+    backbone.load_state_dict(backbone_state(state["objective"]))
+    backbone.eval()
+    return backbone, config
+
+
+def export_safetensors(run_dir: str | Path) -> bytes:
+    """The run's backbone weights as a safetensors file (bytes), for download."""
+    state = load_checkpoint(RunStore(Path(run_dir)).checkpoint_path())
+    tensors = {k: v.contiguous() for k, v in backbone_state(state["objective"]).items()}
+    metadata = {"backbone": state["config"]["backbone"]["name"], "step": str(state["step"])}
+    return safetensors_save(tensors, metadata=metadata)

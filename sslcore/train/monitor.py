@@ -1,0 +1,118 @@
+"""The live monitor: what the trainer records every ``monitor.eval_every`` steps.
+
+It embeds a fixed probe set of held-out images (the same images at every step, so a map can
+be replayed), scores a weighted kNN classifier against a labelled bank of training images,
+computes collapse figures, and saves snapshots of the views and the objective's visuals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from sslcore.config import MonitorConfig
+from sslcore.data import ImageDataset
+from sslcore.eval.collapse import rankme, std_of_l2_normalized
+from sslcore.eval.features import extract_features
+from sslcore.eval.knn import knn_accuracy
+from sslcore.objectives import Objective
+from sslcore.store import RunStore
+
+BANK_SIZE = 2000
+SHOWN_IMAGES = 8
+
+
+def to_uint8_hwc(images: Tensor) -> np.ndarray:
+    """(N, C, H, W) floats in [0, 1] (or uint8) -> (N, H, W, C) uint8 for snapshots."""
+    if images.dtype != torch.uint8:
+        images = (images.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
+    return images.cpu().permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def collapse_std(embedding: Tensor) -> float:
+    """Std of the l2-normalised embedding of a batch (~0 when collapsed)."""
+    return std_of_l2_normalized(embedding.detach().float())
+
+
+class Monitor:
+    """Probe-set embeddings, kNN accuracy, collapse figures and snapshots during training."""
+
+    def __init__(
+        self,
+        train: ImageDataset,
+        test: ImageDataset,
+        config: MonitorConfig,
+        device: torch.device,
+        autocast: Callable[[], AbstractContextManager],
+    ) -> None:
+        self.config = config
+        self.device = device
+        self.autocast = autocast
+        self.probe_ids = test.probe_indices(config.probe_size, seed=0)
+        self.probe = test.subset(self.probe_ids)
+        self.bank = train.subset(train.probe_indices(BANK_SIZE, seed=1))
+        self.num_classes = max(len(train.classes), 1)
+
+    def save_probe_images(self, store: RunStore) -> None:
+        """The probe images, once per run (embeddings files refer to them by id)."""
+        store.save_probe_images(to_uint8_hwc(self.probe.images), self.probe_ids.numpy())
+
+    def _features(self, objective: Objective, images: Tensor) -> Tensor:
+        with self.autocast():
+            return extract_features(objective.encode, images, self.device).float()
+
+    @torch.no_grad()
+    def record(
+        self,
+        store: RunStore,
+        objective: Objective,
+        step: int,
+        views: list[Tensor] | None,
+        n_views: int,
+    ) -> dict[str, Any]:
+        """Embed, score and snapshot; return the figures for the metrics line."""
+        features = self._features(objective, self.probe.images)
+        figures: dict[str, Any] = {
+            "rankme": rankme(features),
+            "feature_std": std_of_l2_normalized(features),
+        }
+        arrays: dict[str, np.ndarray] = {
+            "features": features.numpy(),
+            "ids": self.probe_ids.numpy(),
+        }
+        if self.probe.labels is not None and self.bank.labels is not None:
+            bank = self._features(objective, self.bank.images)
+            figures["knn_accuracy"] = knn_accuracy(
+                bank,
+                self.bank.labels,
+                features,
+                self.probe.labels,
+                self.num_classes,
+                k=self.config.knn_k,
+                temperature=self.config.knn_temperature,
+            )
+            arrays["labels"] = self.probe.labels.numpy()
+        for name, values in self.probe.factors.items():
+            arrays[f"factor_{name}"] = values.numpy()
+        store.save_embeddings(step, arrays)
+        if views is not None:
+            shown = torch.stack([v[:SHOWN_IMAGES] for v in views], dim=1).flatten(0, 1)
+            captions = [
+                f"image {i + 1}, view {j + 1}"
+                for i in range(min(SHOWN_IMAGES, len(views[0])))
+                for j in range(n_views)
+            ]
+            store.save_snapshot("views", step, to_uint8_hwc(shown), captions)
+        objective.eval()
+        sample = self.probe.images[:SHOWN_IMAGES].to(self.device).float() / 255
+        with self.autocast():
+            visuals = objective.visuals(sample)
+        objective.train()
+        for name, visual in visuals.items():
+            store.save_snapshot(name, step, to_uint8_hwc(visual.images), visual.captions)
+        return figures

@@ -1,0 +1,268 @@
+"""The training loop: views in, loss down, everything a viewer needs written to the run directory.
+
+The trainer only trains and records. It owns no UI and no thread: the job manager runs it in a
+background thread and talks to it through a :class:`RunControl`; the CLI runs it in the
+foreground. Every figure it records goes to the run directory (see :mod:`sslcore.store`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from sslcore.augment import build_augmenter
+from sslcore.config import RunConfig, to_dict
+from sslcore.data import load_dataset
+from sslcore.objectives.base import ImageSpec
+from sslcore.store import RunStore
+from sslcore.train.batches import BatchSchedule
+from sslcore.train.build import build_objective, uses_channels_last
+from sslcore.train.checkpoint import load_checkpoint, save_checkpoint
+from sslcore.train.control import RunControl
+from sslcore.train.device import resolve_device, resolve_precision
+from sslcore.train.monitor import Monitor, collapse_std
+from sslcore.train.optim import build_optimizer, build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+class Diverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+class Trainer:
+    """Trains one run and records it.
+
+    Args:
+        config: the validated run configuration.
+        store: the run directory (created by the caller with :meth:`RunStore.create`).
+        control: pause/stop flags set from another thread (optional).
+        on_progress: called with each metrics row (optional; the CLI draws its progress bar).
+    """
+
+    def __init__(
+        self,
+        config: RunConfig,
+        store: RunStore,
+        control: RunControl | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.control = control or RunControl()
+        self.on_progress = on_progress
+        self.device = resolve_device(config.device)
+        self.autocast_dtype = resolve_precision(config.optim.precision, self.device)
+
+    def run(self, resume: bool = False) -> dict[str, Any]:
+        """Train to ``optim.steps`` (from the last checkpoint when ``resume``); return a summary.
+
+        The final state is written to status.json: ``finished``, ``stopped`` or ``failed``
+        (divergence). Other exceptions propagate to the caller, which records them.
+        """
+        cfg = self.config
+        if cfg.num_threads:
+            torch.set_num_threads(cfg.num_threads)  # per thread: set first thing
+        self.store.write_status(
+            "running",
+            message="loading data",
+            started=time.time(),
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
+        train = load_dataset(cfg.data, "train")
+        test = load_dataset(cfg.data, "test")
+        image = ImageSpec(channels=train.channels, size=train.size)
+        objective = build_objective(cfg, image).to(self.device)
+        channels_last = uses_channels_last(cfg) and self.device.type != "mps"
+        if channels_last:
+            objective = objective.to(memory_format=torch.channels_last)
+        optimizer = build_optimizer(objective, cfg.optim)
+        scheduler = build_scheduler(optimizer, cfg.optim)
+        scaler = torch.amp.GradScaler(enabled=self.autocast_dtype == torch.float16)
+        augmenter = build_augmenter(cfg.augment)
+        data_gen = torch.Generator().manual_seed(cfg.seed)
+        objective.generator = torch.Generator(self.device).manual_seed(cfg.seed + 1)
+        batches = BatchSchedule(len(train), cfg.optim.batch_size, cfg.seed)
+        if batches.batch_size < cfg.optim.batch_size:
+            self.store.append_event(
+                "warning",
+                f"batch size {cfg.optim.batch_size} is larger than the {len(train)} training "
+                f"images; using {batches.batch_size}",
+            )
+        monitor = Monitor(train, test, cfg.monitor, self.device, self._autocast)
+        if not resume:
+            monitor.save_probe_images(self.store)
+
+        start = 0
+        if resume and self.store.checkpoint_path().exists():
+            state = load_checkpoint(self.store.checkpoint_path(), self.device)
+            objective.load_state_dict(state["objective"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            data_gen.set_state(state["rng"]["data"].cpu())
+            objective.generator.set_state(state["rng"]["objective"].cpu())
+            start = int(state["step"])
+            self.store.append_event("info", f"resumed from step {start}", start)
+
+        def checkpoint(step: int) -> None:
+            save_checkpoint(
+                self.store.checkpoint_path(),
+                {
+                    "objective": objective.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "step": step,
+                    "rng": {
+                        "data": data_gen.get_state(),
+                        "objective": objective.generator.get_state(),
+                    },
+                    "config": to_dict(cfg),
+                    "image": {"channels": image.channels, "size": image.size},
+                },
+            )
+
+        total = cfg.optim.steps
+        n_views = objective.n_views
+        every = cfg.monitor
+        self.store.write_status(
+            "running",
+            step=start,
+            total_steps=total,
+            message="training",
+            device=str(self.device),
+            precision=str(self.autocast_dtype or "fp32").replace("torch.", ""),
+        )
+        if start == 0:
+            self._monitor_step(monitor, objective, 0, None, n_views)
+        loss_sum = torch.zeros((), device=self.device)
+        comp_sums: dict[str, torch.Tensor] = {}
+        last_log_time, last_log_step, data_time = time.perf_counter(), start, 0.0
+        run_start = time.perf_counter()
+        views: list[torch.Tensor] = []
+        step = start
+        for step in range(start, total):
+            if self._handle_control(step, checkpoint):
+                return self._summary("stopped", step)
+            objective.train()
+            t0 = time.perf_counter()
+            x = train.images[batches.indices(step)].to(self.device, non_blocking=True)
+            views = augmenter(x, n_views, data_gen)
+            if channels_last:
+                views = [v.contiguous(memory_format=torch.channels_last) for v in views]
+            data_time += time.perf_counter() - t0
+            with self._autocast():
+                out = objective(views)
+            loss = out.loss.float()
+            # A CPU check costs nothing; on a GPU it would sync, so check on logging steps.
+            if self.device.type == "cpu" or (step + 1) % every.log_every == 0:
+                if not torch.isfinite(loss):
+                    return self._diverged(step, float(loss))
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            if cfg.optim.grad_clip > 0:
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(objective.parameters(), cfg.optim.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            scheduler.step()
+            objective.after_step((step + 1) / total)
+            loss_sum += loss.detach()
+            for name, value in out.components.items():
+                comp_sums[name] = comp_sums.get(name, 0.0) + value.detach().float()
+
+            done = step + 1
+            if done % every.log_every == 0 or done == total:
+                now = time.perf_counter()
+                n = done - last_log_step
+                row = {
+                    "step": done,
+                    "time": time.time(),
+                    "elapsed_s": now - run_start,
+                    "loss": float(loss_sum) / n,
+                    "lr": scheduler.get_last_lr()[0],
+                    "images_per_s": n * batches.batch_size / (now - last_log_time),
+                    "step_time_s": (now - last_log_time) / n,
+                    "data_time_s": data_time / n,
+                }
+                row.update({f"comp_{k}": float(v) / n for k, v in comp_sums.items()})
+                if out.embedding is not None:
+                    row["collapse_std"] = collapse_std(out.embedding)
+                row["eta_s"] = row["step_time_s"] * (total - done)
+                if not math.isfinite(row["loss"]):
+                    return self._diverged(step, row["loss"])
+                self.store.append_metrics(row)
+                self.store.write_status(
+                    "running",
+                    step=done,
+                    images_per_s=row["images_per_s"],
+                    eta_s=row["eta_s"],
+                    message="training",
+                )
+                if self.on_progress:
+                    self.on_progress(row)
+                loss_sum.zero_()
+                comp_sums.clear()
+                last_log_time, last_log_step, data_time = now, done, 0.0
+            if done % every.eval_every == 0 or done == total:
+                self._monitor_step(monitor, objective, done, views, n_views)
+            if done % every.checkpoint_every == 0 or done == total:
+                checkpoint(done)
+        return self._summary("finished", total)
+
+    # ------------------------------------------------------------------------------------------
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _handle_control(self, step: int, checkpoint: Callable[[int], None]) -> bool:
+        """Honour pause and stop between steps; True when the run must end now."""
+        if self.control.paused and not self.control.stop_requested:
+            self.store.write_status("paused", step=step, message="paused")
+            while self.control.paused and not self.control.stop_requested:
+                self.control.wait_while_paused()
+            self.store.write_status("running", step=step, message="training")
+        if self.control.stop_requested:
+            checkpoint(step)
+            self.store.append_event("info", f"stopped at step {step}", step)
+            return True
+        return False
+
+    def _monitor_step(self, monitor: Monitor, objective, step: int, views, n_views: int) -> None:
+        figures = monitor.record(self.store, objective, step, views, n_views)
+        if figures:
+            self.store.append_metrics({"step": step, "time": time.time(), **figures})
+
+    def _diverged(self, step: int, loss: float) -> dict[str, Any]:
+        message = (
+            f"diverged at step {step} (loss = {loss}): lower the learning rate "
+            f"(now {self.config.optim.lr:g}) or turn on gradient clipping"
+        )
+        self.store.append_event("error", message, step)
+        self.store.write_status("failed", step=step, message=message, finished=time.time())
+        log.warning("%s: %s", self.store.run_id, message)
+        return {"state": "failed", "step": step, "message": message}
+
+    def _summary(self, state: str, step: int) -> dict[str, Any]:
+        metrics = self.store.metrics()
+        losses = [m["loss"] for m in metrics if "loss" in m]
+        knn = [m["knn_accuracy"] for m in metrics if "knn_accuracy" in m]
+        message = {"finished": "finished", "stopped": f"stopped at step {step}"}[state]
+        self.store.write_status(state, step=step, message=message, finished=time.time())
+        return {
+            "state": state,
+            "step": step,
+            "first_loss": losses[0] if losses else None,
+            "final_loss": losses[-1] if losses else None,
+            "knn_accuracy": knn[-1] if knn else None,
+            "knn_accuracy_start": knn[0] if knn else None,
+        }
