@@ -1,10 +1,110 @@
 """Backbones: a registry of builders, each returning a :class:`Backbone` with ``out_dim``.
 
-PLACEHOLDER: the backbones helper fills the registry.
+A backbone f maps a batch of images in [0, 1] to representations h = f(x), (B, out_dim). The
+objective puts its heads on top of h; kNN, linear probes and the embedding map read h itself.
+Adding a family is one file with a builder and a :class:`SizeRule`, plus one line in each dict
+below.
 """
 
-from sslcore.backbones.base import Backbone
+from __future__ import annotations
 
-BACKBONES: dict = {}
+import dataclasses
+import inspect
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
-__all__ = ["Backbone", "BACKBONES"]
+from sslcore.backbones.base import Backbone, SizeRule
+from sslcore.backbones.convnet import build_convnet, convnet_sizes
+from sslcore.backbones.mlp import build_mlp, mlp_sizes
+from sslcore.backbones.resnet import build_resnet18, build_resnet34, build_resnet50, resnet_sizes
+from sslcore.backbones.vit import build_vit_tiny, vit_sizes
+from sslcore.config import BackboneConfig, ConfigError
+
+BackboneBuilder = Callable[[BackboneConfig, int, int], Backbone]
+
+# name -> builder(config, channels, image_size)
+BACKBONES: dict[str, BackboneBuilder] = {
+    "convnet": build_convnet,
+    "resnet18": build_resnet18,
+    "resnet34": build_resnet34,
+    "resnet50": build_resnet50,
+    "vit_tiny": build_vit_tiny,
+    "mlp": build_mlp,
+}
+
+# name -> the image sizes that backbone accepts under a config
+SIZE_RULES: dict[str, Callable[[BackboneConfig], SizeRule]] = {
+    "convnet": convnet_sizes,
+    "resnet18": resnet_sizes,
+    "resnet34": resnet_sizes,
+    "resnet50": resnet_sizes,
+    "vit_tiny": vit_sizes,
+    "mlp": mlp_sizes,
+}
+
+
+def _check_name(name: str) -> None:
+    if name not in BACKBONES:
+        raise ConfigError(
+            "backbone.name", f"{name!r} is not one of the backbones: {', '.join(BACKBONES)}"
+        )
+
+
+def check_image_size(config: BackboneConfig, image_size: int) -> None:
+    """Raise ConfigError on ``data.image_size`` unless the backbone accepts that image size."""
+    _check_name(config.name)
+    rule = SIZE_RULES[config.name](config)
+    if not rule.accepts(image_size):
+        raise ConfigError(
+            "data.image_size",
+            f"{image_size} does not suit {config.name}, which needs an image size that is "
+            f"{rule.describe()} ({rule.reason})",
+        )
+
+
+def build_backbone(config: BackboneConfig, channels: int, image_size: int) -> Backbone:
+    """Build the backbone ``config.name`` for images of ``channels`` x ``image_size`` squared.
+
+    Weights start random (seed torch first for reproducible ones). The model works in either
+    memory format; whoever trains it decides on ``channels_last``.
+    """
+    check_image_size(config, image_size)
+    if channels < 1:
+        raise ValueError(f"channels must be at least 1, got {channels}")
+    return BACKBONES[config.name](config, channels, image_size)
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> tuple[tuple[str, str, int, int, str], ...]:
+    rows = []
+    for name, builder in BACKBONES.items():
+        named = dataclasses.replace(BackboneConfig(), name=name)
+        model = builder(named, 3, 32)
+        params = sum(p.numel() for p in model.parameters())
+        summary = (inspect.getdoc(builder) or name).splitlines()[0]
+        sizes = SIZE_RULES[name](named).describe()
+        rows.append((name, summary, params, model.out_dim, sizes))
+    return tuple(rows)
+
+
+def describe_backbones() -> list[dict[str, Any]]:
+    """One dict per backbone for the CLI and the UI, measured at 32x32 RGB with default settings.
+
+    Keys: ``name``, ``description`` (one line), ``params`` (parameter count), ``out_dim`` (size
+    of h) and ``image_sizes`` (a phrase saying which sizes it accepts).
+    """
+    keys = ("name", "description", "params", "out_dim", "image_sizes")
+    return [dict(zip(keys, row, strict=True)) for row in _catalogue()]
+
+
+__all__ = [
+    "BACKBONES",
+    "SIZE_RULES",
+    "Backbone",
+    "BackboneBuilder",
+    "SizeRule",
+    "build_backbone",
+    "check_image_size",
+    "describe_backbones",
+]
