@@ -91,7 +91,7 @@ class JobManager:
         config = from_dict(RunConfig, store.config() or {})
         if steps is not None:
             config = replace(config, **{"optim.steps": steps})
-            store.create(to_dict(config), owner=status.get("owner", ""))
+            store.write_config(to_dict(config))
         if not store.checkpoint_path().exists():
             raise ValueError(f"run {run_id} has no checkpoint to resume from")
         store.write_status("queued", message="waiting to resume", total_steps=config.optim.steps)

@@ -129,9 +129,12 @@ class RunStore:
         """Make the folders and write config.json and a ``queued`` status."""
         for sub in ("snapshots", "embeddings", "checkpoints", "eval"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.path / "config.json", config)
+        self.write_config(config)
         total = int(config.get("optim", {}).get("steps", 0))
         self.write_status("queued", step=0, total_steps=total, owner=owner, message="waiting")
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        write_json_atomic(self.path / "config.json", config)
 
     def write_status(self, state: str, **fields: Any) -> dict[str, Any]:
         """Rewrite status.json atomically, keeping the fields not given."""

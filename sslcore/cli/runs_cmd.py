@@ -1,0 +1,51 @@
+"""``sslcore runs``: the runs in a runs directory, with their state and last figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sslcore.store import list_runs
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("runs", help="list the runs in a runs directory")
+    p.add_argument("--runs-dir", type=Path, default=Path("runs"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=show_runs)
+
+
+def show_runs(args: argparse.Namespace) -> int:
+    rows = []
+    for store in list_runs(args.runs_dir):
+        status, config = store.status() or {}, store.config() or {}
+        metrics = store.metrics()
+        knn = [m["knn_accuracy"] for m in metrics if "knn_accuracy" in m]
+        losses = [m["loss"] for m in metrics if "loss" in m]
+        rows.append({
+            "run_id": store.run_id,
+            "state": status.get("state", "unknown"),
+            "step": status.get("step", 0),
+            "total_steps": status.get("total_steps", 0),
+            "objective": config.get("objective", {}).get("name"),
+            "dataset": config.get("data", {}).get("dataset"),
+            "backbone": config.get("backbone", {}).get("name"),
+            "loss": losses[-1] if losses else None,
+            "knn_accuracy": knn[-1] if knn else None,
+            "message": status.get("message", ""),
+        })
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"no runs in {args.runs_dir}")
+        return 0
+    print(f"{'run':44} {'state':11} {'step':>11} {'objective':14} {'loss':>8} {'kNN':>6}")
+    for r in rows:
+        loss = f"{r['loss']:.4f}" if r["loss"] is not None else "-"
+        knn = f"{r['knn_accuracy']:.1%}" if r["knn_accuracy"] is not None else "-"
+        steps = f"{r['step']}/{r['total_steps']}"
+        print(f"{r['run_id']:44} {r['state']:11} {steps:>11} {r['objective'] or '-':14} "
+              f"{loss:>8} {knn:>6}")
+    return 0

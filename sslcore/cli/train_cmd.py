@@ -1,0 +1,139 @@
+"""``sslcore train`` and ``sslcore resume``: train in the foreground with a progress line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sslcore.config import RunConfig, load_config, replace
+from sslcore.recipes import augment_preset_dict, recipe_config
+from sslcore.store import RunStore, new_run_id, safe_run_dir
+
+FLAGS = {  # command-line flag -> dotted config field
+    "dataset": "data.dataset",
+    "image_size": "data.image_size",
+    "backbone": "backbone.name",
+    "steps": "optim.steps",
+    "batch_size": "optim.batch_size",
+    "lr": "optim.lr",
+    "optimizer": "optim.optimizer",
+    "precision": "optim.precision",
+    "seed": "seed",
+    "device": "device",
+    "name": "name",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a run in the foreground")
+    p.add_argument("--config", type=Path, help="a RunConfig as JSON or YAML")
+    p.add_argument("--objective", help="objective name; loads its default recipe")
+    p.add_argument("--augment", help="augmentation preset (none, weak, simclr, byol, mae)")
+    p.add_argument("--dataset")
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--backbone")
+    p.add_argument("--steps", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--optimizer")
+    p.add_argument("--precision")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device")
+    p.add_argument("--name")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="any config field by its dotted path, e.g. --set monitor.eval_every=25")
+    p.add_argument("--runs-dir", type=Path, default=Path("runs"))
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=train)
+
+    r = sub.add_parser("resume", help="continue a run from its last checkpoint")
+    r.add_argument("run_dir", type=Path)
+    r.add_argument("--steps", type=int, help="new total number of steps")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=resume)
+
+
+def _parse_value(text: str) -> Any:
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The RunConfig the flags describe: file or defaults, then recipe, preset, flags, --set."""
+    config = load_config(args.config) if args.config else RunConfig()
+    if args.objective:
+        config = recipe_config(args.objective, config)
+    changes: dict[str, Any] = {}
+    if args.augment:
+        changes.update({f"augment.{k}": v for k, v in augment_preset_dict(args.augment).items()})
+    for flag, dotted in FLAGS.items():
+        value = getattr(args, flag)
+        if value is not None:
+            changes[dotted] = value
+    for item in args.set:
+        if "=" not in item:
+            raise ValueError(f"--set {item!r}: expected FIELD=VALUE, e.g. optim.lr=0.001")
+        key, value = item.split("=", 1)
+        changes[key.strip()] = _parse_value(value)
+    return replace(config, **changes) if changes else config
+
+
+class ProgressLine:
+    """One self-rewriting line on stderr: step, loss, kNN, images/s, ETA."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.quiet, self.knn = total, quiet, None
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        if self.quiet:
+            return
+        done = int(30 * row["step"] / self.total)
+        eta = time.strftime("%M:%S", time.gmtime(row.get("eta_s", 0)))
+        line = (f"\r[{'#' * done}{'.' * (30 - done)}] step {row['step']}/{self.total}  "
+                f"loss {row['loss']:.4f}  {row['images_per_s']:.0f} img/s  ETA {eta}")
+        print(line, end="", file=sys.stderr, flush=True)
+
+
+def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
+    from sslcore.train import Trainer
+
+    progress = ProgressLine(config.optim.steps, quiet)
+    summary = Trainer(config, store, on_progress=progress).run(resume=resume)
+    if not quiet:
+        print(file=sys.stderr)
+    if summary["state"] == "failed":
+        print(f"sslcore: run {store.run_id} failed: {summary['message']}", file=sys.stderr)
+        return 1
+    knn = summary.get("knn_accuracy")
+    knn0 = summary.get("knn_accuracy_start")
+    print(f"run {store.run_id} {summary['state']} at step {summary['step']}: "
+          f"loss {summary['first_loss']:.4f} -> {summary['final_loss']:.4f}"
+          + (f", kNN accuracy {knn0:.1%} -> {knn:.1%}" if knn is not None else "")
+          + f"\n  {store.path}")
+    return 0
+
+
+def train(args: argparse.Namespace) -> int:
+    from sslcore.config import to_dict
+
+    config = config_from_args(args)
+    store = RunStore(safe_run_dir(args.runs_dir, new_run_id(config.name or config.objective.name)))
+    store.create(to_dict(config), owner="cli")
+    return _run(store, config, resume=False, quiet=args.quiet)
+
+
+def resume(args: argparse.Namespace) -> int:
+    from sslcore.config import from_dict, to_dict
+
+    store = RunStore(args.run_dir)
+    if not store.exists():
+        raise FileNotFoundError(f"{args.run_dir} is not a run directory (no config.json)")
+    config = from_dict(RunConfig, store.config() or {})
+    if args.steps is not None:
+        config = replace(config, **{"optim.steps": args.steps})
+        store.write_config(to_dict(config))
+    return _run(store, config, resume=True, quiet=args.quiet)
