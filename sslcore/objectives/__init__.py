@@ -1,10 +1,31 @@
 """The objective registry: one literal dict of classes, built without import side effects.
 
-PLACEHOLDER: filled as objectives land.
+Adding a method is one file with one :class:`Objective` subclass and one line in the tuple
+below; its ``name`` is the key.
 """
 
+from sslcore.objectives.barlow_twins import BarlowTwins
 from sslcore.objectives.base import Objective
+from sslcore.objectives.byol import BYOL
+from sslcore.objectives.dino import DINO
+from sslcore.objectives.moco import MoCo
+from sslcore.objectives.nnclr import NNCLR
+from sslcore.objectives.simclr import SimCLR
+from sslcore.objectives.simsiam import SimSiam
+from sslcore.objectives.vicreg import VICReg
 
-OBJECTIVES: dict[str, type[Objective]] = {}
+OBJECTIVES: dict[str, type[Objective]] = {
+    cls.name: cls
+    for cls in (
+        SimCLR,
+        MoCo,
+        NNCLR,
+        BYOL,
+        SimSiam,
+        DINO,
+        BarlowTwins,
+        VICReg,
+    )
+}
 
 __all__ = ["Objective", "OBJECTIVES"]

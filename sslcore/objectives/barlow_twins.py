@@ -1,0 +1,97 @@
+"""Barlow Twins: make the cross-correlation of the two views' embeddings the identity matrix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from sslcore.backbones.base import Backbone
+from sslcore.config import Section, spec
+from sslcore.heads import mlp_head
+from sslcore.objectives.base import ImageSpec, Objective, StepOutput
+from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field
+
+
+def standardize(z: Tensor, eps: float = 1e-5) -> Tensor:
+    """Each dimension to mean 0, variance 1 over the batch (biased variance, as BatchNorm)."""
+    return (z - z.mean(dim=0)) / torch.sqrt(z.var(dim=0, unbiased=False) + eps)
+
+
+def barlow_twins_loss(
+    z1: Tensor, z2: Tensor, redundancy_weight: float
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """L = Σᵢ (1 − Cᵢᵢ)² + λ Σᵢ Σ_{j≠i} Cᵢⱼ², C the cross-correlation over the batch.
+
+    Equal to lightly's ``BarlowTwinsLoss(lambda_param=λ)``, which also standardises with
+    BatchNorm's ε = 1e-5.
+
+    Args:
+        z1, z2: (B, d) projections of the two views.
+        redundancy_weight: λ, the weight of the off-diagonal (redundancy) term.
+
+    Returns:
+        The loss and its unweighted components: ``on_diagonal`` = Σᵢ (1 − Cᵢᵢ)² (invariance)
+        and ``off_diagonal`` = Σ_{i≠j} Cᵢⱼ² (redundancy), so loss = on + λ·off.
+    """
+    batch = z1.shape[0]
+    c = standardize(z1.float()).T @ standardize(z2.float()) / batch  # (d, d)
+    diagonal = c.diagonal()
+    on_diagonal = (1 - diagonal).pow(2).sum()
+    off_diagonal = c.pow(2).sum() - diagonal.pow(2).sum()
+    loss = on_diagonal + redundancy_weight * off_diagonal
+    return loss, {"on_diagonal": on_diagonal.detach(), "off_diagonal": off_diagonal.detach()}
+
+
+class BarlowTwins(Objective):
+    """Barlow Twins learns embeddings whose dimensions agree across views and carry no
+    redundant information.
+
+    The cross-correlation matrix C between the two views' (batch-standardised) projections is
+    pushed towards the identity: the diagonal to 1 (each dimension is invariant to the
+    augmentations) and the off-diagonal to 0 (dimensions are decorrelated). Collapse is
+    prevented by the standardisation and the decorrelation: a constant or one-dimensional
+    embedding cannot make C the identity. No negatives, no momentum encoder, no predictor.
+
+    References: [0] Barlow Twins, 2021, https://arxiv.org/abs/2103.03230
+    """
+
+    name = "barlow_twins"
+    family = "redundancy"
+    n_views = 2
+    default_augment = "byol"
+    recipe = {"optim.lr": 2e-3, "optim.batch_size": 256}
+
+    @dataclass(frozen=True)
+    class Config(Section):
+        """Barlow Twins' hyperparameters."""
+
+        _prefix = "objective.params."
+        redundancy_weight: float = spec(
+            5e-3,
+            "Redundancy weight λ",
+            "Weight of the off-diagonal (decorrelation) term against the diagonal (invariance).",
+            min=0.0,
+            max=1.0,
+            log=True,
+        )
+        proj_hidden_dim: int = hidden_dim_field(1024)
+        proj_out_dim: int = out_dim_field(1024)
+        proj_layers: int = layers_field(3)
+
+    def __init__(self, backbone: Backbone, config: BarlowTwins.Config, image: ImageSpec) -> None:
+        super().__init__(backbone, config, image)
+        self.projector = mlp_head(
+            backbone.out_dim,
+            config.proj_hidden_dim,
+            config.proj_out_dim,
+            config.proj_layers,
+            batch_norm=True,
+            last_batch_norm=False,
+        )
+
+    def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
+        z1, z2 = self.projector(self.backbone(torch.cat(views))).chunk(2)  # (B, d) each
+        loss, components = barlow_twins_loss(z1, z2, self.config.redundancy_weight)
+        return StepOutput(loss, components, z1.detach())

@@ -1,0 +1,91 @@
+"""BYOL: predict a slowly moving target network's projection of the other view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from sslcore.backbones.base import Backbone
+from sslcore.config import Section
+from sslcore.heads import mlp_head
+from sslcore.objectives.base import ImageSpec, Objective, StepOutput
+from sslcore.objectives.ema import cosine_momentum, ema_update, momentum_copy
+from sslcore.objectives.fields import hidden_dim_field, momentum_field, out_dim_field
+
+
+def byol_loss(p1: Tensor, p2: Tensor, z1: Tensor, z2: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+    """‖p/‖p‖ − z'/‖z'‖‖² = 2 − 2·sim(p, z'), averaged over both directions.
+
+    Equal to ``2 + 2 * mean`` of lightly's ``NegativeCosineSimilarity`` over (p1, z2) and
+    (p2, z1); the paper sums the two directions, this averages them (half the loss and
+    gradient, which AdamW does not notice).
+
+    Args:
+        p1, p2: (B, d) online predictions of the two views.
+        z1, z2: (B, d) target projections of the two views (detached by the caller).
+
+    Returns:
+        The loss and its component ``cosine``: the mean sim(p, z'), 1 when predictions are
+        perfect.
+    """
+    cosine = (
+        F.cosine_similarity(p1.float(), z2.float(), dim=1).mean()
+        + F.cosine_similarity(p2.float(), z1.float(), dim=1).mean()
+    ) / 2
+    return 2 - 2 * cosine, {"cosine": cosine.detach()}
+
+
+class BYOL(Objective):
+    """BYOL learns by predicting, from one view, a target network's projection of the other view.
+
+    The online network (backbone, projector, predictor) is trained; the target network
+    (backbone, projector) is an exponential moving average of it and gets no gradient. There
+    are no negatives: a constant output would satisfy the loss, yet the predictor and the slowly
+    moving target keep training away from that collapse. The target momentum τ rises from its
+    start value (paper: 0.996) to 1 on a cosine schedule.
+
+    References: [0] BYOL, 2020, https://arxiv.org/abs/2006.07733
+    """
+
+    name = "byol"
+    family = "distillation"
+    n_views = 2
+    default_augment = "byol"
+    recipe = {"optim.lr": 2e-3, "optim.batch_size": 256}
+
+    @dataclass(frozen=True)
+    class Config(Section):
+        """BYOL's hyperparameters."""
+
+        _prefix = "objective.params."
+        momentum: float = momentum_field(0.99)
+        proj_hidden_dim: int = hidden_dim_field(1024)
+        proj_out_dim: int = out_dim_field(256)
+
+    def __init__(self, backbone: Backbone, config: BYOL.Config, image: ImageSpec) -> None:
+        super().__init__(backbone, config, image)
+        hidden, dim = config.proj_hidden_dim, config.proj_out_dim
+        self.projector = mlp_head(
+            backbone.out_dim, hidden, dim, 2, batch_norm=True, last_batch_norm=False
+        )
+        self.predictor = mlp_head(dim, hidden, dim, 2, batch_norm=True, last_batch_norm=False)
+        self.target_backbone = momentum_copy(backbone)
+        self.target_projector = momentum_copy(self.projector)
+
+    def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
+        x = torch.cat(views)
+        z = self.projector(self.backbone(x))  # (2B, d)
+        p1, p2 = self.predictor(z).chunk(2)
+        with torch.no_grad():
+            t1, t2 = self.target_projector(self.target_backbone(x)).chunk(2)
+        loss, components = byol_loss(p1, p2, t1, t2)
+        return StepOutput(loss, components, z.chunk(2)[0].detach())
+
+    def after_step(self, progress: float) -> None:
+        """Move the target towards the online network with τ on the cosine schedule."""
+        momentum = cosine_momentum(self.config.momentum, progress)
+        ema_update(self.target_backbone, self.backbone, momentum)
+        ema_update(self.target_projector, self.projector, momentum)

@@ -1,0 +1,260 @@
+"""DINO: a student matches the sharpened, centred output distribution of an EMA teacher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchvision.ops import roi_align
+
+from sslcore.backbones.base import Backbone
+from sslcore.config import Section, spec
+from sslcore.heads import mlp_head
+from sslcore.objectives.base import ImageSpec, Objective, StepOutput
+from sslcore.objectives.ema import cosine_momentum, ema_update, momentum_copy
+from sslcore.objectives.fields import hidden_dim_field, momentum_field
+
+
+def dino_loss(
+    teacher: list[Tensor],
+    student: list[Tensor],
+    center: Tensor,
+    teacher_temperature: float,
+    student_temperature: float,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """L = mean over pairs of different views of −P_t(x)ᵀ log P_s(x').
+
+    P_t = softmax((g_t(x) − c)/τ_t), P_s = softmax(g_s(x')/τ_s). Teacher view i and student
+    view i are the same crop, so those pairs are left out. Equal to lightly's
+    ``DINOLoss(...)(teacher, student, teacher_temp=τ_t)`` (which updates its centre inside the
+    call; here :func:`updated_center` does that separately).
+
+    Args:
+        teacher: V_t tensors (B, K): teacher logits of the global views.
+        student: V_s ≥ V_t tensors (B, K): student logits, global views first, then local crops.
+        center: (K,) the running centre c of the teacher logits.
+        teacher_temperature, student_temperature: τ_t < τ_s sharpens the teacher.
+
+    Returns:
+        The loss (a cross-entropy H(P_t, P_s)) and its components: ``teacher_entropy`` H(P_t)
+        (log K when the teacher is uniform, 0 when one-hot: both are collapse) and ``kl``
+        = KL(P_t ‖ P_s) = loss − teacher_entropy.
+    """
+    t = torch.stack(teacher).float()  # (V_t, B, K)
+    s = torch.stack(student).float()  # (V_s, B, K)
+    p_teacher = F.softmax((t - center.float()) / teacher_temperature, dim=-1)
+    log_p_student = F.log_softmax(s / student_temperature, dim=-1)
+    cross_entropy = -torch.einsum("tbk,sbk->ts", p_teacher, log_p_student)  # (V_t, V_s) sums
+    different_views = ~torch.eye(*cross_entropy.shape, dtype=torch.bool, device=t.device)
+    loss = cross_entropy[different_views].sum() / (different_views.sum() * t.shape[1])
+    entropy = -(p_teacher * torch.log(p_teacher.clamp_min(1e-12))).sum(dim=-1).mean()
+    return loss, {"teacher_entropy": entropy.detach(), "kl": (loss - entropy).detach()}
+
+
+def updated_center(center: Tensor, teacher: list[Tensor], momentum: float) -> Tensor:
+    """c ← m·c + (1 − m)·mean over views and batch of the teacher logits (centring)."""
+    batch_center = torch.cat(teacher).float().mean(dim=0)  # (K,)
+    return momentum * center + (1 - momentum) * batch_center
+
+
+class DINOHead(nn.Module):
+    """MLP to a bottleneck, L2-normalise, then a weight-normalised linear layer to K logits.
+
+    The last layer's rows are unit vectors (DINO's ``norm_last_layer``), which stabilises
+    training: the logits are cosines between the bottleneck and K learned prototypes.
+    """
+
+    def __init__(self, in_dim: int, hidden_dim: int, bottleneck_dim: int, out_dim: int) -> None:
+        super().__init__()
+        self.mlp = mlp_head(
+            in_dim, hidden_dim, bottleneck_dim, 3, batch_norm=False, last_batch_norm=False
+        )
+        self.prototypes = nn.Parameter(torch.randn(out_dim, bottleneck_dim) * 0.02)
+
+    def forward(self, h: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+        """(bottleneck (B, bottleneck_dim), logits (B, K)) of features h (B, in_dim)."""
+        bottleneck = F.normalize(self.mlp(h), dim=-1)
+        return bottleneck, F.linear(bottleneck, F.normalize(self.prototypes, dim=1))
+
+
+def local_crops(
+    views: list[Tensor], count: int, size: int, generator: torch.Generator
+) -> list[Tensor]:
+    """``count`` batches of small crops (5–40% of the area) cut from the global views, resized to
+    ``size``; every image gets its own box (multi-crop)."""
+    crops = []
+    for index in range(count):
+        view = views[index % len(views)]
+        batch, side = view.shape[0], view.shape[-1]
+        draws = torch.rand(4, batch, generator=generator, device=generator.device).to(view.device)
+        area = 0.05 + 0.35 * draws[0]
+        aspect = torch.exp((draws[1] - 0.5) * 2 * 0.2877)  # log-uniform in [3/4, 4/3]
+        width = (side * torch.sqrt(area * aspect)).clamp(max=side)
+        height = (side * torch.sqrt(area / aspect)).clamp(max=side)
+        left, top = draws[2] * (side - width), draws[3] * (side - height)
+        boxes = torch.stack(
+            [
+                torch.arange(batch, device=view.device, dtype=view.dtype),
+                left,
+                top,
+                left + width,
+                top + height,
+            ],
+            dim=1,
+        ).to(view.dtype)  # (B, 5): image index, x1, y1, x2, y2
+        crops.append(roi_align(view, boxes, size, aligned=True))
+    return crops
+
+
+class DINO(Objective):
+    """DINO learns by self-distillation: a student predicts the teacher's soft class assignment
+    of another view, over K learned prototypes, without labels.
+
+    The teacher is an exponential moving average of the student and sees only the global views;
+    the student also sees optional small local crops (multi-crop), so it learns local-to-global
+    correspondences. There are no negatives; collapse is prevented by balancing two opposite
+    forces on the teacher's output: centring (subtract a running mean of its logits) stops one
+    prototype from dominating but pushes towards uniform, sharpening (a low teacher temperature)
+    pushes away from uniform. Watch the teacher entropy: log K means uniform collapse, 0 means
+    one-prototype collapse.
+
+    References: [0] DINO, 2021, https://arxiv.org/abs/2104.14294
+    """
+
+    name = "dino"
+    family = "distillation"
+    n_views = 2
+    default_augment = "byol"
+    recipe = {"optim.lr": 2e-3, "optim.batch_size": 256}
+
+    @dataclass(frozen=True)
+    class Config(Section):
+        """DINO's hyperparameters."""
+
+        _prefix = "objective.params."
+        out_dim: int = spec(
+            1024,
+            "Prototypes K",
+            "Output dimension of the head (paper: 65536).",
+            min=16,
+            max=65536,
+            step=256,
+        )
+        proj_hidden_dim: int = hidden_dim_field(512)
+        bottleneck_dim: int = spec(
+            128,
+            "Bottleneck",
+            "L2-normalised bottleneck before the prototypes (paper: 256).",
+            min=8,
+            max=1024,
+            step=8,
+        )
+        student_temperature: float = spec(
+            0.1,
+            "Student temperature τ_s",
+            "Softmax temperature of the student.",
+            min=0.01,
+            max=1.0,
+            step=0.01,
+        )
+        teacher_temperature: float = spec(
+            0.04,
+            "Teacher temperature τ_t",
+            "Lower than the student's: sharpening.",
+            min=0.01,
+            max=1.0,
+            step=0.01,
+        )
+        warmup_teacher_temperature: float = spec(
+            0.04,
+            "Teacher temperature at start",
+            "τ_t rises linearly from this during the warm-up.",
+            min=0.01,
+            max=1.0,
+            step=0.01,
+        )
+        teacher_warmup: float = spec(
+            0.0,
+            "Teacher warm-up",
+            "Share of training over which τ_t warms up (paper: 30 of 100 epochs).",
+            min=0.0,
+            max=1.0,
+            step=0.05,
+        )
+        center_momentum: float = spec(
+            0.9,
+            "Centre momentum",
+            "c ← mc + (1−m)·batch mean of the teacher logits.",
+            min=0.0,
+            max=1.0,
+            step=0.01,
+        )
+        momentum: float = momentum_field(0.99)
+        local_crops: int = spec(
+            0,
+            "Local crops",
+            "Small crops (half size) per image for the "
+            "student only (multi-crop; paper: 8 of 96×96).",
+            min=0,
+            max=8,
+        )
+
+    center: Tensor
+    progress: Tensor
+
+    def __init__(self, backbone: Backbone, config: DINO.Config, image: ImageSpec) -> None:
+        super().__init__(backbone, config, image)
+        self.head = DINOHead(
+            backbone.out_dim, config.proj_hidden_dim, config.bottleneck_dim, config.out_dim
+        )
+        self.teacher_backbone = momentum_copy(backbone)
+        self.teacher_head = momentum_copy(self.head)
+        self.register_buffer("center", torch.zeros(config.out_dim))
+        self.register_buffer("progress", torch.zeros(()))
+        self._teacher_logits: list[Tensor] = []
+
+    def teacher_temperature(self) -> float:
+        """τ_t now: linear warm-up from the start value, then constant."""
+        config = self.config
+        if config.teacher_warmup <= 0 or float(self.progress) >= config.teacher_warmup:
+            return float(config.teacher_temperature)
+        share = float(self.progress) / config.teacher_warmup
+        start, end = config.warmup_teacher_temperature, config.teacher_temperature
+        return float(start + share * (end - start))
+
+    def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
+        batch = views[0].shape[0]
+        bottleneck, logits = self.head(self.backbone(torch.cat(views)))
+        student = list(logits.split(batch))
+        if self.config.local_crops:
+            small = local_crops(
+                views, self.config.local_crops, self.image.size // 2, self.generator
+            )
+            student += list(self.head(self.backbone(torch.cat(small)))[1].split(batch))
+        with torch.no_grad():
+            teacher = list(
+                self.teacher_head(self.teacher_backbone(torch.cat(views)))[1].split(batch)
+            )
+        loss, components = dino_loss(
+            teacher,
+            student,
+            self.center,
+            self.teacher_temperature(),
+            self.config.student_temperature,
+        )
+        self._teacher_logits = teacher
+        return StepOutput(loss, components, bottleneck[:batch].detach())
+
+    def after_step(self, progress: float) -> None:
+        """Update the centre with this step's teacher logits, then the teacher by EMA."""
+        if self._teacher_logits:
+            self.center.copy_(
+                updated_center(self.center, self._teacher_logits, self.config.center_momentum)
+            )
+            self._teacher_logits = []
+        self.progress.fill_(progress)
+        momentum = cosine_momentum(self.config.momentum, progress)
+        ema_update(self.teacher_backbone, self.backbone, momentum)
+        ema_update(self.teacher_head, self.head, momentum)

@@ -1,0 +1,66 @@
+"""Hyperparameter fields that several objectives share, with one label and help text each.
+
+A method's ``Config`` uses these so the same knob reads the same everywhere in the UI, e.g.
+``temperature: float = temperature_field(0.2)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sslcore.config import spec
+
+
+def temperature_field(default: float) -> Any:
+    """The softmax temperature τ of a contrastive loss."""
+    return spec(
+        default,
+        "Temperature τ",
+        "Divides the cosine similarities before the softmax: lower τ punishes hard negatives more.",
+        min=0.01,
+        max=2.0,
+        step=0.01,
+    )
+
+
+def hidden_dim_field(default: int) -> Any:
+    """Hidden units of the projector MLP g."""
+    return spec(
+        default,
+        "Projector hidden units",
+        "Width of the projector MLP between the backbone and the loss.",
+        min=16,
+        max=8192,
+        step=16,
+    )
+
+
+def out_dim_field(default: int) -> Any:
+    """Output size of the projector MLP g (the space the loss compares in)."""
+    return spec(
+        default,
+        "Projection size",
+        "Dimension of z, the projection the loss sees (h, the representation, is the "
+        "backbone's output).",
+        min=8,
+        max=8192,
+        step=8,
+    )
+
+
+def layers_field(default: int) -> Any:
+    """Linear layers of the projector MLP g."""
+    return spec(default, "Projector layers", "Linear layers in the projector MLP.", min=1, max=4)
+
+
+def momentum_field(default: float) -> Any:
+    """Starting momentum of an exponential-moving-average (target, key or teacher) network."""
+    return spec(
+        default,
+        "EMA momentum",
+        "The slow network follows ξ ← mξ + (1−m)θ; m rises to 1 on a cosine schedule. Higher "
+        "m: a slower, steadier target.",
+        min=0.0,
+        max=1.0,
+        step=0.001,
+    )

@@ -1,0 +1,133 @@
+"""NNCLR: use the nearest neighbour from a support set of past projections as the positive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from sslcore.backbones.base import Backbone
+from sslcore.config import Section, spec
+from sslcore.heads import mlp_head
+from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.fields import (
+    hidden_dim_field,
+    layers_field,
+    out_dim_field,
+    temperature_field,
+)
+from sslcore.objectives.queue import FeatureQueue
+from sslcore.objectives.simclr import nt_xent_loss
+from sslcore.objectives.similarity import similarity_matrix_visual
+
+
+def nearest_neighbours(z: Tensor, support: Tensor) -> Tensor:
+    """NN(z, Q): for each row of z, the most cosine-similar row of the support set (no gradient).
+
+    Args:
+        z: (B, d) projections.
+        support: (n, d) past projections; when empty, z itself (detached) is returned.
+    """
+    if support.shape[0] == 0:
+        return z.detach()
+    similarity = F.normalize(z.detach().float(), dim=1) @ F.normalize(support.float(), dim=1).T
+    return support[similarity.argmax(dim=1)].to(z.dtype)  # (B, d)
+
+
+def nnclr_loss(
+    nn1: Tensor, nn2: Tensor, p1: Tensor, p2: Tensor, temperature: float
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """½ NT-Xent(NN(z₁), p₂) + ½ NT-Xent(NN(z₂), p₁): a neighbour of one view must pick out the
+    prediction of the other.
+
+    Equal to lightly's NNCLR recipe, ``0.5 * (NTXentLoss(τ)(nn0, p1) + NTXentLoss(τ)(nn1, p0))``.
+
+    Args:
+        nn1, nn2: (B, d) nearest neighbours of the two views' projections.
+        p1, p2: (B, d) the two views' predictions.
+        temperature: τ.
+    """
+    loss_1, parts_1 = nt_xent_loss(nn1, p2, temperature)
+    loss_2, parts_2 = nt_xent_loss(nn2, p1, temperature)
+    components = {name: (parts_1[name] + parts_2[name]) / 2 for name in parts_1}
+    return (loss_1 + loss_2) / 2, components
+
+
+class NNCLR(Objective):
+    """NNCLR learns features where semantically close images, not just two views, agree.
+
+    As in SimCLR, but the positive for a view's projection is its nearest neighbour in a support
+    set of projections of earlier batches, so positives come from other images that look alike
+    to the network: more varied positives than any augmentation gives. A predictor head sits on
+    the other view. The negatives (the rest of the batch) prevent collapse. The support set is
+    filled from the first view's projections after each step; while it is empty, the positive
+    is the projection itself (plain SimCLR).
+
+    References: [0] NNCLR, 2021, https://arxiv.org/abs/2104.14548
+    """
+
+    name = "nnclr"
+    family = "contrastive"
+    n_views = 2
+    default_augment = "simclr"
+    recipe = {"optim.lr": 2e-3, "optim.batch_size": 256}
+
+    @dataclass(frozen=True)
+    class Config(Section):
+        """NNCLR's hyperparameters."""
+
+        _prefix = "objective.params."
+        temperature: float = temperature_field(0.2)
+        support_size: int = spec(
+            4096,
+            "Support set size",
+            "Past projections searched for each view's nearest neighbour (paper: 98304).",
+            min=16,
+            max=262144,
+            step=256,
+        )
+        proj_hidden_dim: int = hidden_dim_field(512)
+        proj_out_dim: int = out_dim_field(128)
+        proj_layers: int = layers_field(2)
+
+    def __init__(self, backbone: Backbone, config: NNCLR.Config, image: ImageSpec) -> None:
+        super().__init__(backbone, config, image)
+        dim = config.proj_out_dim
+        self.projector = mlp_head(
+            backbone.out_dim,
+            config.proj_hidden_dim,
+            dim,
+            config.proj_layers,
+            batch_norm=True,
+            last_batch_norm=True,
+        )
+        self.predictor = mlp_head(
+            dim, config.proj_hidden_dim, dim, 2, batch_norm=True, last_batch_norm=False
+        )
+        self.support = FeatureQueue(config.support_size, dim, random_start=False)
+        self._new_support: Tensor | None = None
+
+    def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
+        z = self.projector(self.backbone(torch.cat(views)))  # (2B, d)
+        p1, p2 = self.predictor(z).chunk(2)
+        z1, z2 = z.chunk(2)
+        support = self.support.contents()
+        nn1, nn2 = nearest_neighbours(z1, support), nearest_neighbours(z2, support)
+        loss, components = nnclr_loss(nn1, nn2, p1, p2, self.config.temperature)
+        components["neighbour_similarity"] = F.cosine_similarity(
+            z1.detach().float(), nn1.float(), dim=1
+        ).mean()
+        self._new_support = z1.detach()
+        return StepOutput(loss, components, z1.detach())
+
+    def after_step(self, progress: float) -> None:
+        """Add this step's first-view projections to the support set."""
+        if self._new_support is not None:
+            self.support.push(self._new_support)
+            self._new_support = None
+
+    @torch.no_grad()
+    def visuals(self, x: Tensor) -> dict[str, Visual]:
+        return {"similarity": similarity_matrix_visual(self.projector(self.backbone(x)))}

@@ -1,0 +1,95 @@
+"""SimCLR: contrast each view with its partner against every other view in the batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from sslcore.backbones.base import Backbone
+from sslcore.config import Section
+from sslcore.heads import mlp_head
+from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.fields import (
+    hidden_dim_field,
+    layers_field,
+    out_dim_field,
+    temperature_field,
+)
+from sslcore.objectives.similarity import pair_similarities, similarity_matrix_visual
+
+
+def nt_xent_loss(z1: Tensor, z2: Tensor, temperature: float) -> tuple[Tensor, dict[str, Tensor]]:
+    """NT-Xent: ℓ(i, j) = −log exp(sim(zᵢ, zⱼ)/τ) / Σ_{k≠i} exp(sim(zᵢ, zₖ)/τ), over all 2B views.
+
+    Equal to lightly's ``NTXentLoss(temperature)`` (without a memory bank).
+
+    Args:
+        z1, z2: (B, d) projections of two views; row i of each comes from the same image.
+        temperature: τ.
+
+    Returns:
+        The loss and its components: mean cosine similarity of positive and of negative pairs.
+    """
+    batch = z1.shape[0]
+    z = F.normalize(torch.cat([z1, z2]).float(), dim=1)  # (2B, d)
+    logits = z @ z.T / temperature  # (2B, 2B)
+    self_pairs = torch.eye(2 * batch, dtype=torch.bool, device=z.device)
+    logits = logits.masked_fill(self_pairs, float("-inf"))  # a view is not its own negative
+    partner = torch.arange(2 * batch, device=z.device).roll(batch)  # i <-> i + B
+    loss = F.cross_entropy(logits, partner)
+    positive, negative = pair_similarities(z1, z2)
+    return loss, {"positive_similarity": positive, "negative_similarity": negative}
+
+
+class SimCLR(Objective):
+    """SimCLR learns features that tell images apart but ignore the augmentations.
+
+    Two augmented views of each image go through the backbone f and a projector MLP g; the
+    NT-Xent loss pulls the two projections of an image together and pushes the other 2B − 2 views
+    of the batch away. What survives is what the augmentations leave unchanged, so the
+    augmentations decide what is learned (remove colour jitter and it learns colour). Collapse is
+    prevented by the negatives: mapping everything to one point makes every negative as similar
+    as the positive. Larger batches mean more negatives; the temperature sets how hard the
+    hardest negatives are pushed.
+
+    References: [0] SimCLR, 2020, https://arxiv.org/abs/2002.05709
+    """
+
+    name = "simclr"
+    family = "contrastive"
+    n_views = 2
+    default_augment = "simclr"
+    recipe = {"optim.lr": 2e-3, "optim.batch_size": 256}
+
+    @dataclass(frozen=True)
+    class Config(Section):
+        """SimCLR's hyperparameters."""
+
+        _prefix = "objective.params."
+        temperature: float = temperature_field(0.2)
+        proj_hidden_dim: int = hidden_dim_field(512)
+        proj_out_dim: int = out_dim_field(128)
+        proj_layers: int = layers_field(2)
+
+    def __init__(self, backbone: Backbone, config: SimCLR.Config, image: ImageSpec) -> None:
+        super().__init__(backbone, config, image)
+        self.projector = mlp_head(
+            backbone.out_dim,
+            config.proj_hidden_dim,
+            config.proj_out_dim,
+            config.proj_layers,
+            batch_norm=True,
+            last_batch_norm=False,
+        )
+
+    def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
+        z1, z2 = self.projector(self.backbone(torch.cat(views))).chunk(2)  # one pass, (B, d) each
+        loss, components = nt_xent_loss(z1, z2, self.config.temperature)
+        return StepOutput(loss, components, z1.detach())
+
+    @torch.no_grad()
+    def visuals(self, x: Tensor) -> dict[str, Visual]:
+        return {"similarity": similarity_matrix_visual(self.projector(self.backbone(x)))}
