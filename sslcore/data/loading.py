@@ -1,0 +1,93 @@
+"""``load_dataset``: one split of the configured dataset, cached per process.
+
+The trainer, the evaluation and the dashboard all ask for the same splits; a small LRU cache
+keyed by the config values that matter for each dataset returns the same in-memory
+:class:`~sslcore.data.dataset.ImageDataset` instead of loading (or rendering) it again. The
+returned dataset is shared: treat it as read-only (``subset`` makes copies safely).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+
+from sslcore.data.dataset import ImageDataset
+from sslcore.data.digits import load_digits_dataset
+from sslcore.data.folder import load_folder
+from sslcore.data.names import check_dataset_name
+from sslcore.data.npz import load_npz
+from sslcore.data.shapes import make_shapes
+from sslcore.data.split import check_split, take_split
+from sslcore.data.torchvision_sets import SETS, data_root, load_torchvision_set
+
+if TYPE_CHECKING:
+    from sslcore.config import DataConfig
+
+CACHE_SIZE = 6
+_cache: OrderedDict[Hashable, ImageDataset] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _cache_key(config: DataConfig, split: str) -> Hashable:
+    """Only the values that change this dataset's images, so e.g. ``train_size`` does not
+    evict CIFAR-10."""
+    name, size = config.dataset, config.image_size
+    if name == "shapes":
+        count = config.train_size if split == "train" else config.test_size
+        return (name, size, split, count, config.split_seed)
+    if name in SETS:
+        return (name, size, split, str(data_root(config.root)))
+    return (name, size, split, config.test_fraction, config.split_seed)
+
+
+def _load_uncached(config: DataConfig, split: str) -> ImageDataset:
+    name, size = config.dataset, config.image_size
+    if name == "shapes":
+        count = config.train_size if split == "train" else config.test_size
+        return make_shapes(count, size, seed=config.split_seed, split=split)
+    if name in SETS:
+        return load_torchvision_set(name, config.root, split, size, download=config.download)
+    if name == "digits":
+        everything = load_digits_dataset(size)
+    elif name.startswith("folder:"):
+        everything = load_folder(name.removeprefix("folder:"), size)
+    else:
+        everything = load_npz(name.removeprefix("npz:"), size)
+    return take_split(everything, split, config.test_fraction, config.split_seed)
+
+
+def load_dataset(config: DataConfig, split: str) -> ImageDataset:
+    """One split of the configured dataset: uint8 (N, C, H, W) at ``config.image_size``.
+
+    Datasets with a test split of their own (shapes, the torchvision sets) use it; the others
+    hold out a seeded ``config.test_fraction``. For shapes, ``config.split_seed`` seeds the
+    generator and ``train_size`` / ``test_size`` set the lengths.
+
+    Args:
+        config: the data section of the run config.
+        split: ``"train"`` or ``"test"``.
+
+    Raises:
+        ValueError: a bad split name, or a user's folder / .npz that cannot be used.
+        FileNotFoundError: the files are missing (the message says where and how to get them).
+    """
+    check_split(split)
+    check_dataset_name(config.dataset)
+    key = _cache_key(config, split)
+    with _lock:  # one load at a time: two pages asking at once share the work
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+        dataset = _load_uncached(config, split)
+        _cache[key] = dataset
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+        return dataset
+
+
+def clear_cache() -> None:
+    """Forget every cached split (e.g. after the files of a folder changed)."""
+    with _lock:
+        _cache.clear()
