@@ -65,15 +65,19 @@ def field_choices(f: dataclasses.Field) -> list[str] | None:
     return list(choices() if callable(choices) else choices)
 
 
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) >= 1 else f"{value:g}"
+
+
 def _describe_allowed(f: dataclasses.Field, kind: type) -> str:
     lo, hi = f.metadata.get("min"), f.metadata.get("max")
     noun = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}[kind]
     if lo is not None and hi is not None:
-        return f"{noun} from {lo:g} to {hi:g}"
+        return f"{noun} from {_num(lo)} to {_num(hi)}"
     if lo is not None:
-        return f"{noun} of at least {lo:g}"
+        return f"{noun} of at least {_num(lo)}"
     if hi is not None:
-        return f"{noun} of at most {hi:g}"
+        return f"{noun} of at most {_num(hi)}"
     return noun
 
 
