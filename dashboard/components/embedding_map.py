@@ -1,0 +1,133 @@
+"""The map of the embedding space: one dot per probe image, its picture on hover.
+
+Vega-Lite (through Altair) shows an image in a tooltip when the tooltip field is named ``image``
+and holds a ``data:image/png;base64,...`` URI, which plotly's hover labels cannot do. Each frame
+starts from the previous frame's layout (:func:`sslcore.eval.projection.project`), so a live map
+moves smoothly instead of jumping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import image_grid
+from sslcore.store import RunStore
+
+POINT_SIZE = 70
+NEIGHBOURS = 8
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_step(run_path: str, step: int) -> dict[str, np.ndarray] | None:
+    """The probe set's features, labels, factors, ids and images at ``step``."""
+    return RunStore(Path(run_path)).load_embeddings(step)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def thumbnails(run_path: str, step: int) -> list[str]:
+    """Data URIs of the probe images (the same images at every step of a run)."""
+    data = load_step(run_path, step)
+    if data is None or "images" not in data:
+        return []
+    return [image_grid.png_data_uri(image, target=64) for image in data["images"]]
+
+
+@st.cache_data(show_spinner="Drawing the map…", max_entries=64)
+def layout(
+    run_path: str,
+    step: int,
+    method: str,
+    previous_ids: np.ndarray | None,
+    previous_coords: np.ndarray | None,
+) -> np.ndarray:
+    """(N, 2) map coordinates of ``step``, continuing from the previous frame when given."""
+    from sslcore.eval.projection import Layout, project
+
+    data = load_step(run_path, step)
+    assert data is not None  # the caller checked the step exists
+    previous = None
+    if previous_ids is not None and previous_coords is not None:
+        previous = Layout(ids=previous_ids, coords=previous_coords)
+    return project(data["features"], method, previous=previous, seed=0, ids=data.get("ids"))
+
+
+def colour_options(data: Mapping[str, np.ndarray]) -> list[str]:
+    """What the dots can be coloured by: the label, then each recorded factor."""
+    options = ["label"] if "labels" in data else []
+    return options + sorted(k.removeprefix("factor_") for k in data if k.startswith("factor_"))
+
+
+def colour_values(
+    data: Mapping[str, np.ndarray], by: str, names: Mapping[str, list[str]]
+) -> tuple[np.ndarray, str]:
+    """The values to colour by and their Vega-Lite type (``N`` categorical, ``Q`` numeric)."""
+    values = np.asarray(data["labels"] if by == "label" else data[f"factor_{by}"])
+    if np.issubdtype(values.dtype, np.floating):
+        return values, "Q"
+    known = names.get(by, [])
+    return np.array([known[v] if 0 <= v < len(known) else str(v) for v in values]), "N"
+
+
+def chart(frame: pd.DataFrame, by: str, kind: str) -> alt.Chart:
+    """A scatter of ``frame`` (x, y, colour, image, index) with pictures on hover."""
+    pick = alt.selection_point(name="point", fields=["index"], on="click")
+    axis = alt.Axis(labels=False, ticks=False, title=None, grid=False)
+    return (
+        alt.Chart(frame)
+        .mark_circle(size=POINT_SIZE, opacity=0.85, stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X("x:Q", axis=axis),
+            y=alt.Y("y:Q", axis=axis),
+            color=alt.Color(
+                f"colour:{kind}",
+                title=by,
+                legend=alt.Legend(labelFontSize=16, titleFontSize=18, symbolSize=200),
+            ),
+            tooltip=[alt.Tooltip("image:N"), alt.Tooltip("colour:N", title=by)],
+        )
+        .add_params(pick)
+        .properties(height=620)
+        .configure_view(strokeWidth=0)
+    )
+
+
+def selected_index(selection: Any) -> int | None:
+    """The row index of the clicked point in an ``st.altair_chart`` selection, if any."""
+    try:
+        points = selection["selection"]["point"]
+    except (KeyError, TypeError):
+        return None
+    if not points:
+        return None
+    value = points[0].get("index")
+    return int(value) if value is not None else None
+
+
+def show_neighbours(data: Mapping[str, np.ndarray], index: int, label_of: np.ndarray) -> None:
+    """The clicked image and the images the model finds most similar to it."""
+    import torch
+
+    from sslcore.eval.neighbours import nearest_neighbours
+
+    features = torch.from_numpy(np.asarray(data["features"], dtype=np.float32))
+    indices, similarities = nearest_neighbours(features, index, k=NEIGHBOURS)
+    st.markdown(
+        f"**The clicked image ({label_of[index]}) and its {len(indices)} nearest neighbours**"
+    )
+    images = np.asarray(data["images"])
+    chosen = np.concatenate([[index], indices.numpy()])
+    image_grid.show_grid(images[chosen], columns=NEIGHBOURS + 1, target=80)
+    st.caption(
+        "Similarities: "
+        + ", ".join(
+            f"{label_of[i]} {s:.2f}"
+            for i, s in zip(indices.tolist(), similarities.tolist(), strict=True)
+        )
+    )

@@ -1,0 +1,137 @@
+"""The live view of one run: progress, curves, the pictures it records and its events.
+
+Drawn inside a fragment that reruns every second or two while the run is active; everything is
+read from the run directory, so it costs the training thread nothing but a few small file reads.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from dashboard.components import charts, image_grid
+from sslcore.store import ACTIVE_STATES, RunStore
+
+EVENT_ICONS = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
+MAX_EVENTS = 12
+
+
+def duration(seconds: float | None) -> str:
+    """``95`` -> ``1 min 35 s``."""
+    if seconds is None or not np.isfinite(seconds):
+        return "–"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def render_progress(status: dict[str, Any]) -> None:
+    step, total = int(status.get("step", 0)), int(status.get("total_steps", 0) or 1)
+    state_name = status.get("state", "?")
+    st.progress(
+        min(step / total, 1.0),
+        text=f"**{state_name}** · step {step} of {total} · {status.get('message', '')}",
+    )
+    speed, eta, now = st.columns(3)
+    speed.metric("Images per second", f"{status.get('images_per_s') or 0:,.0f}")
+    eta.metric("Time left", duration(status.get("eta_s")) if state_name == "running" else "–")
+    now.metric("State", state_name)
+
+
+def render_curves(frame, run_id: str) -> None:
+    colour = charts.run_colour(run_id)
+    loss, parts = st.columns(2)
+    with loss:
+        charts.show(
+            charts.series_figure(frame, ["loss"], "Loss", "loss", colours={"loss": colour}),
+            key=f"loss-{run_id}",
+        )
+    with parts:
+        components = charts.component_columns(frame)
+        if components:
+            charts.show(
+                charts.series_figure(frame, components, "Loss components", "value"),
+                key=f"components-{run_id}",
+            )
+        else:
+            st.caption("This objective reports no separate loss components.")
+    knn, collapse, lr = st.columns(3)
+    with knn:
+        if "knn_accuracy" in frame.columns:
+            charts.show(
+                charts.series_figure(
+                    frame,
+                    ["knn_accuracy"],
+                    "kNN accuracy (probe set)",
+                    "accuracy",
+                    colours={"knn_accuracy": colour},
+                ),
+                key=f"knn-{run_id}",
+            )
+        else:
+            st.caption("kNN accuracy appears at the first monitor step.")
+    with collapse:
+        present = [c for c in ("collapse_std", "feature_std") if c in frame.columns]
+        charts.show(
+            charts.series_figure(
+                frame, present, "Collapse check (≈0 means collapsed)", "std of normalised outputs"
+            ),
+            key=f"collapse-{run_id}",
+        )
+    with lr:
+        charts.show(
+            charts.series_figure(frame, ["lr"], "Learning rate", "lr", colours={"lr": colour}),
+            key=f"lr-{run_id}",
+        )
+
+
+def render_snapshots(store: RunStore, n_views: int) -> None:
+    names = store.snapshot_names()
+    if not names:
+        st.caption("Pictures appear at the first monitor step.")
+        return
+    ordered = (["views"] if "views" in names else []) + [n for n in names if n != "views"]
+    columns = st.columns(min(len(ordered), 3))
+    for i, name in enumerate(ordered):
+        snapshot = store.load_snapshot(name)
+        if snapshot is None:
+            continue
+        with columns[i % len(columns)]:
+            title = "The views the model sees" if name == "views" else name.replace("_", " ")
+            st.markdown(f"**{title.capitalize()}** (step {snapshot['step']})")
+            wide = n_views if name == "views" else 4
+            image_grid.show_grid(snapshot["images"], columns=wide, target=72)
+
+
+def render_events(store: RunStore) -> None:
+    events = store.events()[-MAX_EVENTS:]
+    if not events:
+        return
+    st.markdown("**Events**")
+    for event in reversed(events):
+        stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", 0)))
+        icon = EVENT_ICONS.get(event.get("level", "info"), "•")
+        st.markdown(f"{icon} `{stamp}` step {event.get('step', 0)}: {event.get('message', '')}")
+
+
+def render_live(run_path: Path, was_active: bool) -> None:
+    """Everything about the run at ``run_path``; reruns the page when the run ends."""
+    store = RunStore(run_path)
+    status = store.status() or {}
+    if was_active and status.get("state") not in ACTIVE_STATES:
+        st.rerun(scope="app")
+    render_progress(status)
+    frame = charts.metrics_frame(store.metrics())
+    if len(frame) == 0:
+        st.info("Waiting for the first logged step…", icon=":material/hourglass_top:")
+    else:
+        render_curves(frame, store.run_id)
+    config = store.config() or {}
+    from sslcore.objectives import OBJECTIVES
+
+    objective = OBJECTIVES.get(config.get("objective", {}).get("name", ""))
+    render_snapshots(store, objective.n_views if objective else 2)
+    render_events(store)

@@ -1,0 +1,117 @@
+r"""Each objective's loss in LaTeX, and what keeps it from collapsing, for the Learn page.
+
+Written from the papers (see FORMULAS.md in the design notes). Notation: views
+:math:`x_1, x_2` of an image; backbone :math:`f`; projector :math:`g`; predictor :math:`q`;
+:math:`z = g(f(x))`; :math:`\mathrm{sim}(a, b) = a^\top b / (\lVert a\rVert \lVert b\rVert)`;
+:math:`\mathrm{sg}` stop-gradient; :math:`\tau` a temperature; :math:`N` images per batch.
+An objective without an entry here still gets its card (docstring and source).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Formula(NamedTuple):
+    latex: str
+    prevents_collapse: str
+
+
+FORMULAS: dict[str, Formula] = {
+    "simclr": Formula(
+        r"\ell(i,j) = -\log \frac{\exp(\mathrm{sim}(z_i, z_j)/\tau)}"
+        r"{\sum_{k \neq i} \exp(\mathrm{sim}(z_i, z_k)/\tau)}"
+        r"\qquad \mathcal{L} = \frac{1}{2N} \sum_{\text{views } i} \ell(i, j(i))",
+        "Negatives: the other 2N−2 views of the batch push every image away from the others, "
+        "so the embedding cannot shrink to a point.",
+    ),
+    "moco": Formula(
+        r"\mathcal{L} = -\log \frac{\exp(q \cdot k^{+}/\tau)}"
+        r"{\exp(q \cdot k^{+}/\tau) + \sum_{i=1}^{K} \exp(q \cdot k_i/\tau)}"
+        r"\qquad \xi \leftarrow m\,\xi + (1-m)\,\theta",
+        "Negatives from a queue of K earlier keys, made by a slowly moving momentum encoder.",
+    ),
+    "nnclr": Formula(
+        r"\ell_i = -\log \frac{\exp(\mathrm{sim}(\mathrm{NN}(z_i, Q), z_i^{+})/\tau)}"
+        r"{\sum_{k} \exp(\mathrm{sim}(\mathrm{NN}(z_i, Q), z_k^{+})/\tau)}",
+        "Negatives, as in SimCLR; the positive is the nearest neighbour in a queue Q of past "
+        "projections, which brings in variety no augmentation makes.",
+    ),
+    "byol": Formula(
+        r"\mathcal{L} = \left\lVert \frac{p}{\lVert p \rVert} - \frac{z'}{\lVert z' \rVert}"
+        r"\right\rVert_2^2 = 2 - 2\,\mathrm{sim}(p, z')"
+        r"\qquad \xi \leftarrow \tau\,\xi + (1-\tau)\,\theta",
+        "No negatives: an asymmetry does it. A predictor on the online side and a slow "
+        "(EMA) target network that gets no gradient.",
+    ),
+    "simsiam": Formula(
+        r"\mathcal{L} = \tfrac{1}{2} D\big(p_1, \mathrm{sg}(z_2)\big)"
+        r" + \tfrac{1}{2} D\big(p_2, \mathrm{sg}(z_1)\big)"
+        r"\qquad D(p, z) = -\mathrm{sim}(p, z)",
+        "The stop-gradient (helped by the predictor). Remove it and the outputs collapse to a "
+        "constant: the std of the normalised projections drops to ~0.",
+    ),
+    "dino": Formula(
+        r"\mathcal{L} = \sum_{x \neq x'} -P_t(x)^\top \log P_s(x')"
+        r"\qquad P_s = \mathrm{softmax}\!\big(g_s(x')/\tau_s\big),\;"
+        r"P_t = \mathrm{softmax}\!\big((g_t(x) - c)/\tau_t\big)",
+        "Centring (subtract a running mean c) and sharpening (τ_t < τ_s) balance each other: "
+        "centring alone collapses to uniform, sharpening alone to one dimension.",
+    ),
+    "barlow_twins": Formula(
+        r"\mathcal{L} = \sum_i (1 - C_{ii})^2 + \lambda \sum_i \sum_{j \neq i} C_{ij}^2"
+        r"\qquad C_{ij} = \frac{\sum_b z^A_{b,i} z^B_{b,j}}"
+        r"{\sqrt{\sum_b (z^A_{b,i})^2}\sqrt{\sum_b (z^B_{b,j})^2}}",
+        "Redundancy reduction: the cross-correlation is pushed towards the identity, so every "
+        "dimension must carry its own information.",
+    ),
+    "vicreg": Formula(
+        r"\mathcal{L} = \lambda\, s(Z, Z') + \mu\,[v(Z) + v(Z')] + \nu\,[c(Z) + c(Z')]"
+        r"\qquad v(Z) = \frac{1}{d}\sum_j \max\!\big(0, \gamma - \sqrt{\mathrm{Var}(z^j)"
+        r" + \epsilon}\big)",
+        "The variance term keeps each dimension's spread above γ; the covariance term "
+        "decorrelates the dimensions.",
+    ),
+    "rotation": Formula(
+        r"\mathcal{L} = -\frac{1}{4} \sum_{r \in \{0°, 90°, 180°, 270°\}}"
+        r" \log p_\theta\big(r \mid \mathrm{rot}(x, r)\big)",
+        "A classification target: a constant output cannot tell the four rotations apart.",
+    ),
+    "jigsaw": Formula(
+        r"\mathcal{L} = -\log p_\theta\big(\pi \mid \text{tiles}_\pi\big)",
+        "A classification target: the network must recognise which permutation shuffled the tiles.",
+    ),
+    "relative_position": Formula(
+        r"\mathcal{L} = -\log p_\theta\big(k \mid f(\text{centre}), f(\text{neighbour}_k)\big),"
+        r"\quad k \in \{1, \dots, 8\}",
+        "A classification target: where is the second patch relative to the first?",
+    ),
+    "autoencoder": Formula(
+        r"\mathcal{L} = \frac{1}{N} \sum_i \lVert x_i - d(e(x_i)) \rVert^2",
+        "Reconstruction: the code must keep enough of the image to redraw it.",
+    ),
+    "denoising": Formula(
+        r"\mathcal{L} = \frac{1}{N} \sum_i \lVert x_i - d(e(\tilde{x}_i)) \rVert^2,"
+        r"\quad \tilde{x} = \text{corrupt}(x)",
+        "Reconstruction of the clean image from a corrupted one.",
+    ),
+    "mae": Formula(
+        r"\mathcal{L} = \frac{1}{|M|} \sum_{p \in M} \lVert x_p - \hat{x}_p \rVert^2"
+        r"\quad M = \text{the masked patches (75\%)}",
+        "Reconstruction of what was hidden: the encoder sees only the visible patches.",
+    ),
+    "pixelcnn": Formula(
+        r"\mathcal{L} = -\sum_i \log p_\theta(x_i \mid x_{<i})"
+        r"\qquad \text{bits/dim} = \frac{\mathcal{L}}{D \ln 2}",
+        "Likelihood: every pixel must be predicted from the ones before it.",
+    ),
+    "vqvae": Formula(
+        r"\mathcal{L} = \lVert x - \hat{x} \rVert^2 + \lVert \mathrm{sg}[z_e] - e \rVert^2"
+        r" + \beta \lVert z_e - \mathrm{sg}[e] \rVert^2",
+        "Reconstruction through a discrete codebook; perplexity shows how many codes are used.",
+    ),
+    "colorization": Formula(
+        r"\mathcal{L} = \frac{1}{N} \sum_i \lVert ab_i - h(L_i) \rVert^2",
+        "Prediction of the colour channels from the lightness channel.",
+    ),
+}

@@ -1,0 +1,91 @@
+"""Guided lessons: a ready setup (or two, to compare) and a question to answer.
+
+Each setup is a dict of dotted-path changes from the default run, the same form the Setup page
+and the URL use, so a lesson is one click away from a running experiment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LESSON_STEPS = 300
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A guided experiment.
+
+    Attributes:
+        title: what the lesson is about.
+        story: two or three sentences that set the scene.
+        question: what the student should find out.
+        where_to_look: which page and figure answer the question.
+        setups: named setups to run side by side (dotted path -> value).
+    """
+
+    title: str
+    story: str
+    question: str
+    where_to_look: str
+    setups: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+NO_COLOUR_JITTER = {
+    "augment.preset": "custom",
+    "augment.color_jitter_prob": 0.0,
+    "augment.grayscale_prob": 0.0,
+}
+
+LESSONS = (
+    Lesson(
+        title="Augmentations decide what is learned",
+        story="Every shape in this dataset has a random colour. SimCLR learns to give two views "
+        "of an image the same embedding, so whatever the augmentations change, the network "
+        "must learn to ignore. With colour jitter it cannot rely on colour; without it, colour "
+        "is the easiest way to recognise an image again.",
+        question="Which run's representation knows the shape, and which one took the colour "
+        "shortcut?",
+        where_to_look="Evaluate → factor probes (shape against colour) for both runs; Embeddings "
+        "→ colour the map by shape, then by colour.",
+        setups={
+            "with colour jitter": {"optim.steps": LESSON_STEPS, "name": "with-jitter"},
+            "without colour jitter": {
+                "optim.steps": LESSON_STEPS,
+                "name": "no-jitter",
+                **NO_COLOUR_JITTER,
+            },
+        },
+    ),
+    Lesson(
+        title="Collapse: SimSiam without its stop-gradient",
+        story="SimSiam has no negatives: nothing pushes different images apart. Its paper shows "
+        "that the stop-gradient on the target is what keeps every image from getting the same "
+        "embedding. Switch it off and see for yourself.",
+        question="What happens to the collapse check (the std of the normalised outputs) and "
+        "the kNN accuracy without the stop-gradient?",
+        where_to_look="Compare → the collapse check and kNN curves of both runs.",
+        setups={
+            "with stop-gradient": {
+                "objective.name": "simsiam",
+                "optim.steps": LESSON_STEPS,
+                "name": "simsiam-sg",
+            },
+            "without stop-gradient": {
+                "objective.name": "simsiam",
+                "optim.steps": LESSON_STEPS,
+                "objective.params.stop_gradient": False,
+                "name": "simsiam-no-sg",
+            },
+        },
+    ),
+    Lesson(
+        title="Labels are expensive",
+        story="Self-supervised learning uses no labels at all; labels are only needed at the "
+        "end, to name what the network already tells apart. How few are enough?",
+        question="With 1% of the labels, how far is the self-supervised backbone ahead of a "
+        "network trained from scratch on those labels?",
+        where_to_look="Evaluate → run the label-efficiency protocol and read its chart.",
+        setups={"SimCLR on shapes": {"optim.steps": LESSON_STEPS, "name": "label-efficiency"}},
+    ),
+)

@@ -1,0 +1,126 @@
+"""Embeddings: the live map of what the model thinks is alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import state
+from dashboard.components import embedding_map, page, runs
+from sslcore.store import ACTIVE_STATES, RunStore
+
+POLL_SECONDS = 2.5
+METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def value_names(data_config: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Names of the label classes and of each categorical factor's values."""
+    from sslcore.config import DataConfig, from_dict
+    from sslcore.data import load_dataset
+
+    try:
+        dataset = load_dataset(from_dict(DataConfig, dict(data_config)), "test")
+    except (OSError, ValueError, RuntimeError):
+        return {}
+    return {"label": list(dataset.classes), **dataset.factor_classes}
+
+
+def choose_method() -> str:
+    from sslcore.eval.projection import is_warm
+
+    method = st.radio(
+        "Map", list(METHODS), format_func=METHODS.get, horizontal=True, key=state.MAP_METHOD
+    )
+    if method == "umap" and not is_warm():
+        st.caption("UMAP is compiling on first use (about 15 s): showing PCA meanwhile.")
+        return "pca"
+    return method
+
+
+def render_map(run_path: Path, active: bool) -> None:
+    """The map at the chosen (or, while training, the latest) step, and the clicked point."""
+    store = RunStore(run_path)
+    if active and (store.status() or {}).get("state") not in ACTIVE_STATES:
+        st.rerun(scope="app")
+    steps = store.embedding_steps()
+    if not steps:
+        st.info(
+            "The map appears at the first monitor step of the run.", icon=":material/hourglass_top:"
+        )
+        return
+    settings, neighbours = st.columns([1, 3])
+    with settings:
+        method = choose_method()
+        if active:
+            step = steps[-1]
+            st.markdown(f"Following the training live: **step {step}**")
+        else:
+            if state.MAP_STEP in st.session_state and st.session_state[state.MAP_STEP] not in steps:
+                del st.session_state[state.MAP_STEP]
+            step = st.select_slider(
+                "Replay the saved steps", steps, value=steps[-1], key=state.MAP_STEP
+            )
+    data = embedding_map.load_step(str(run_path), step)
+    if data is None:
+        st.warning("This step's embeddings could not be read.")
+        return
+    options = embedding_map.colour_options(data)
+    with settings:
+        by = st.selectbox("Colour by", options, key=state.MAP_COLOUR) if options else None
+    previous = st.session_state.get(state.MAP_PREVIOUS)
+    prev_ids, prev_coords = None, None
+    if previous is not None and previous[:2] == (store.run_id, method):
+        prev_ids, prev_coords = previous[2], previous[3]
+    try:
+        coords = embedding_map.layout(str(run_path), step, method, prev_ids, prev_coords)
+    except ValueError as err:
+        st.error(f"Cannot draw the map: {err}")
+        return
+    ids = np.asarray(data.get("ids", np.arange(len(coords))))
+    st.session_state[state.MAP_PREVIOUS] = (store.run_id, method, ids, coords)
+    names = value_names((store.config() or {}).get("data", {}))
+    if by is None:
+        labels, kind = np.array(["image"] * len(coords)), "N"
+    else:
+        labels, kind = embedding_map.colour_values(data, by, names)
+    frame = pd.DataFrame(
+        {"x": coords[:, 0], "y": coords[:, 1], "colour": labels, "index": np.arange(len(coords))}
+    )
+    uris = embedding_map.thumbnails(str(run_path), step)
+    if len(uris) == len(frame):
+        frame["image"] = uris
+    selection = st.altair_chart(
+        embedding_map.chart(frame, by or "image", kind),
+        on_select="rerun",
+        selection_mode="point",
+        key=state.MAP_SELECTION,
+    )
+    index = embedding_map.selected_index(selection)
+    with neighbours:
+        if index is not None and "images" in data:
+            embedding_map.show_neighbours(data, index, labels.astype(str))
+        else:
+            st.caption("Hover over a dot to see its image; click one to see its neighbours.")
+
+
+def render() -> None:
+    page.begin(
+        "🗺️ The embedding map",
+        "Each dot is an image: images the model finds alike land close together.",
+    )
+    store = runs.pick_run("Run", state.EMBED_RUN, preferred=state.run_id())
+    if store is None:
+        st.info("No run yet: start one on the **Setup** page.", icon=":material/info:")
+        page.end()
+        return
+    if store.run_id != state.run_id():
+        state.follow_run(store.run_id)
+    active = (store.status() or {}).get("state") in ACTIVE_STATES
+    st.fragment(render_map, run_every=POLL_SECONDS if active else None)(store.path, active)
+    page.end()

@@ -1,0 +1,111 @@
+"""Learn: a card per objective (formula, idea, code) and guided lessons with a question."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboard import navigation, setup_url, state
+from dashboard.components import page, runs
+from dashboard.formulas import FORMULAS
+from dashboard.lessons import LESSONS, Lesson
+from sslcore.config import ConfigError
+
+
+def loss_function(cls: type) -> Callable:
+    """The loss function of an objective: the ``*_loss`` function of its module, else forward."""
+    module = sys.modules[cls.__module__]
+    for name, member in inspect.getmembers(module, inspect.isfunction):
+        if name.endswith("_loss") and member.__module__ == cls.__module__:
+            return member
+    return cls.forward
+
+
+def render_card(cls: type) -> None:
+    doc = inspect.getdoc(cls) or ""
+    with st.container(border=True):
+        st.subheader(f"{cls.__name__}  ·  {cls.family}")
+        st.caption(
+            f"registry name `{cls.name}` · {cls.n_views} views per image · "
+            f"augmentations: {cls.default_augment}"
+        )
+        formula = FORMULAS.get(cls.name)
+        if formula is not None:
+            st.latex(formula.latex)
+        st.markdown(doc.split("\n\n")[0])
+        if formula is not None:
+            st.markdown(f"**What prevents collapse:** {formula.prevents_collapse}")
+        with st.expander("Docstring"):
+            st.text(doc)
+        function = loss_function(cls)
+        with st.expander(f"Source of the loss: `{function.__qualname__}`"):
+            st.code(inspect.getsource(function), language="python")
+        if st.button(
+            f"Try {cls.__name__}", key=f"try-{cls.name}", type="primary", icon=":material/science:"
+        ):
+            state.set_setup(setup_url.recipe_overrides(cls.name))
+            st.switch_page(navigation.page("setup"))
+
+
+def start_lesson(lesson: Lesson) -> None:
+    """Start every setup of a lesson and open the Compare page on them."""
+    started = []
+    for overrides in lesson.setups.values():
+        try:
+            config = setup_url.build_config(overrides)
+        except ConfigError as err:
+            st.error(f"This lesson needs something this lab lacks: {err}")
+            return
+        started.append(runs.manager().start(config, owner=state.owner()))
+    state.follow_run(started[0])
+    st.session_state[state.COMPARE_RUNS] = started
+    st.session_state.pop(state.COMPARE_PICKER, None)
+    st.switch_page(navigation.page("compare" if len(started) > 1 else "train"))
+
+
+def render_lesson(number: int, lesson: Lesson) -> None:
+    with st.container(border=True):
+        st.subheader(f"Lesson {number}: {lesson.title}")
+        st.markdown(lesson.story)
+        st.markdown(f"**❓ {lesson.question}**")
+        st.markdown(f"*Where to look:* {lesson.where_to_look}")
+        columns = st.columns(len(lesson.setups) + 1)
+        for column, (label, overrides) in zip(columns, lesson.setups.items(), strict=False):
+            if column.button(
+                f"Load “{label}”", key=f"lesson-{number}-{label}", icon=":material/tune:"
+            ):
+                state.set_setup(overrides)
+                st.switch_page(navigation.page("setup"))
+        runs_word = "both runs" if len(lesson.setups) > 1 else "the run"
+        if columns[-1].button(
+            f"Start {runs_word}",
+            key=f"lesson-{number}-start",
+            type="primary",
+            icon=":material/play_arrow:",
+        ):
+            start_lesson(lesson)
+
+
+def render() -> None:
+    from sslcore.objectives import OBJECTIVES
+
+    page.begin(
+        "🎓 Learn",
+        "Read how each method learns without labels, then test it yourself in a guided lesson.",
+    )
+    lessons_tab, objectives_tab = st.tabs(["Guided lessons", "The objectives"])
+    with lessons_tab:
+        for number, lesson in enumerate(LESSONS, start=1):
+            render_lesson(number, lesson)
+    with objectives_tab:
+        families: dict[str, list[type]] = {}
+        for cls in OBJECTIVES.values():
+            families.setdefault(cls.family, []).append(cls)
+        for family, members in families.items():
+            st.header(family.capitalize())
+            for cls in members:
+                render_card(cls)
+    page.end()

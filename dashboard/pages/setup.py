@@ -1,0 +1,228 @@
+"""Setup: choose the data, the model, the objective and the augmentations, then start."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from dashboard import navigation, setup_url, state
+from dashboard.components import config_form, image_grid, page, runs
+from sslcore.config import AugmentConfig, ConfigError, DataConfig, from_dict
+
+DATA_MAIN = ("data.dataset", "data.image_size")
+MODEL_MAIN = ("backbone.name", "objective.name")
+TRAIN_MAIN = ("optim.optimizer", "optim.lr", "optim.steps", "optim.batch_size", "seed", "device")
+PREVIEW_IMAGES = 6
+PREVIEW_VIEWS = 4
+
+
+@st.cache_data(show_spinner="Loading sample images…", max_entries=8)
+def dataset_samples(data: Mapping[str, Any], count: int = 16) -> tuple[np.ndarray, list[str]]:
+    """The first ``count`` training images (N, H, W, C) uint8 and their class names."""
+    from sslcore.data import load_dataset
+
+    config = dataclasses.replace(
+        from_dict(DataConfig, dict(data)), train_size=max(64, count), test_size=64
+    )
+    dataset = load_dataset(config, "train")
+    images = dataset.images[:count].permute(0, 2, 3, 1).numpy()
+    labels = [] if dataset.labels is None else dataset.labels[:count].tolist()
+    names = [dataset.classes[i] if i < len(dataset.classes) else str(i) for i in labels]
+    return images, names
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def augmentation_preview(
+    data: Mapping[str, Any], augment: Mapping[str, Any], seed: int, n_views: int
+) -> np.ndarray:
+    """(N, K, H, W, C) views of a few training images under the augmentation settings."""
+    import torch
+
+    from sslcore.augment import preview
+
+    images, _ = dataset_samples(data)
+    batch = torch.from_numpy(images[:PREVIEW_IMAGES]).permute(0, 3, 1, 2).contiguous()
+    return preview(batch, from_dict(AugmentConfig, dict(augment)), n_views, seed)
+
+
+def objective_idea(name: str) -> str:
+    """The first paragraph of an objective's docstring: the one-paragraph idea."""
+    from sslcore.objectives import OBJECTIVES
+
+    cls = OBJECTIVES.get(name)
+    doc = inspect.getdoc(cls) if cls is not None else ""
+    return (doc or "").split("\n\n")[0]
+
+
+def refs(fields: Mapping[str, setup_url.FieldRef], names: tuple[str, ...]) -> list:
+    return [fields[n] for n in names if n in fields]
+
+
+def start_run(overrides: Mapping[str, Any]) -> None:
+    """Start a run with this setup, follow it, and go to the Train page."""
+    try:
+        config = setup_url.build_config(overrides)
+    except ConfigError as err:
+        st.session_state[state.START_ERROR] = str(err)
+        return
+    run_id = runs.manager().start(config, owner=state.owner())
+    state.follow_run(run_id)
+    state.publish()
+    st.switch_page(navigation.page("train"))
+
+
+def load_recipe(name: str) -> None:
+    state.set_setup(setup_url.recipe_overrides(name, keep=state.setup()))
+
+
+def render_data(
+    fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
+) -> dict[str, Any]:
+    from sslcore.data import DATASET_NAMES
+
+    st.subheader("1 · Data")
+    key = state.form_key("data.dataset")
+    current = setup.get("data.dataset", DataConfig().dataset)
+    st.session_state.setdefault(key, current)
+    options = list(DATASET_NAMES) + ([current] if current not in DATASET_NAMES else [])
+    st.selectbox("Dataset", options, key=key, help=fields["data.dataset"].field.metadata["help"])
+    setup = setup_url.with_value(setup, fields["data.dataset"], st.session_state[key])
+    if error is not None and error.field == "data.dataset":
+        st.error(error.reason, icon=":material/error:")
+    setup = config_form.render_fields(refs(fields, DATA_MAIN[1:]), setup, error)
+    if error is None or not error.field.startswith("data."):
+        data = setup_url.build_config(setup).data if error is None else DataConfig()
+        try:
+            images, names = dataset_samples(dataclasses.asdict(data))
+            image_grid.show_grid(
+                images, columns=8, target=64, caption=", ".join(names[:8]) if names else None
+            )
+        except (OSError, ValueError, RuntimeError) as err:
+            st.warning(f"Cannot show samples of {data.dataset}: {err}")
+    return setup
+
+
+def render_model(
+    fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
+) -> dict[str, Any]:
+    st.subheader("2 · Model and objective")
+    setup = config_form.render_fields(refs(fields, MODEL_MAIN), setup, error)
+    name = setup_url.objective_name(setup)
+    st.info(objective_idea(name), icon=":material/lightbulb:")
+    st.button(
+        f"Load the {name} recipe",
+        on_click=load_recipe,
+        args=(name,),
+        icon=":material/restaurant_menu:",
+        help="Its paper's augmentations and hyperparameters, scaled for this lab.",
+    )
+    params = [ref for dotted, ref in fields.items() if dotted.startswith(setup_url.PARAMS)]
+    if params:
+        st.markdown(f"**{name} hyperparameters**")
+    return config_form.render_fields(params, setup, error)
+
+
+def render_training(
+    fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
+) -> dict[str, Any]:
+    st.subheader("3 · Training")
+    return config_form.render_fields(refs(fields, TRAIN_MAIN), setup, error)
+
+
+def render_augmentations(
+    fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
+) -> dict[str, Any]:
+    st.subheader("4 · Augmentations: what the network must learn to ignore")
+    editor, preview_column = st.columns([1, 2])
+    with editor:
+        augment_refs = [ref for dotted, ref in fields.items() if dotted.startswith("augment.")]
+        setup = config_form.render_fields(augment_refs, setup, error)
+    with preview_column:
+        if st.button("New random views", icon=":material/casino:"):
+            st.session_state[state.PREVIEW_SEED] += 1
+        if error is None:
+            config = setup_url.build_config(setup)
+            from sslcore.objectives import OBJECTIVES
+
+            n_views = max(2, min(PREVIEW_VIEWS, OBJECTIVES[config.objective.name].n_views * 2))
+            views = augmentation_preview(
+                dataclasses.asdict(config.data),
+                dataclasses.asdict(config.augment),
+                st.session_state[state.PREVIEW_SEED],
+                n_views,
+            )
+            image_grid.show_views(
+                views, target=80, caption="Each row: one image and the views the model sees."
+            )
+        else:
+            st.warning("Fix the setting marked in red to see the views.")
+    return setup
+
+
+def render_more(
+    fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
+) -> dict[str, Any]:
+    shown = set(DATA_MAIN + MODEL_MAIN + TRAIN_MAIN)
+    rest = [
+        ref
+        for dotted, ref in fields.items()
+        if dotted not in shown and not dotted.startswith(("augment.", setup_url.PARAMS))
+    ]
+    open_it = error is not None and error.field in {r.dotted for r in rest}
+    with st.expander(
+        "More settings (data split, backbone details, optimizer, monitoring)", expanded=open_it
+    ):
+        columns = st.columns(3)
+        sections: dict[str, list] = {}
+        for ref in rest:
+            sections.setdefault(
+                ref.dotted.split(".")[0] if "." in ref.dotted else "run", []
+            ).append(ref)
+        for i, (section, section_refs) in enumerate(sections.items()):
+            with columns[i % 3]:
+                st.markdown(f"**{section}**")
+                setup = config_form.render_fields(section_refs, setup, error)
+    return setup
+
+
+def render() -> None:
+    page.begin(
+        "🧪 Set up an experiment",
+        "Pick a dataset, a model and an objective, watch the augmentations, then press Start.",
+    )
+    for problem in st.session_state.get(state.URL_ERRORS, []):
+        st.warning(f"The link had a value the lab cannot use: {problem}")
+    setup = config_form.absorb_widgets(state.setup())
+    error = setup_url.config_error(setup)
+    fields = setup_url.all_fields(setup_url.objective_name(setup))
+    data_column, model_column, train_column = st.columns(3, gap="large")
+    with data_column:
+        setup = render_data(fields, setup, error)
+    with model_column:
+        setup = render_model(fields, setup, error)
+    with train_column:
+        setup = render_training(fields, setup, error)
+        if error is not None and error.field not in fields:
+            st.error(str(error), icon=":material/error:")
+        start = st.button(
+            "Start training",
+            type="primary",
+            icon=":material/play_arrow:",
+            disabled=error is not None,
+            width="stretch",
+            key="start-from-setup",
+        )
+        if st.session_state.get(state.START_ERROR):
+            st.error(st.session_state.pop(state.START_ERROR))
+    st.divider()
+    setup = render_augmentations(fields, setup, error)
+    setup = render_more(fields, setup, error)
+    state.update_setup(setup)
+    if start:
+        start_run(setup)
+    page.end()

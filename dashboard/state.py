@@ -1,0 +1,123 @@
+"""Every ``st.session_state`` key of the lab, and the session's link to the URL.
+
+This module is the only place where session-state keys are defined. The user's setup and the run
+they follow live in the session *and* in the URL query parameters: :func:`attach` reads the URL
+once per browser session (so a refresh or a shared link restores the setup and re-attaches to the
+run), and :func:`publish` writes the session back into the URL on every rerun (page switches clear
+query parameters, so every page publishes).
+
+URL parameters:
+    ``<dotted.path>=value``  one per setup value that differs from the default
+                             (``optim.steps=300``, ``objective.params.temperature=0.2``);
+    ``run=<run_id>``         the run this tab follows;
+    ``owner=<token>``        who may pause and stop the runs started from this tab (a refresh
+                             keeps it; the "share this setup" link leaves it out).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from dashboard import setup_url
+
+# --- session-state keys (nothing else in the dashboard spells a key) ------------------------
+ATTACHED = "ssl_lab_attached"  # the URL has been read into this session
+SETUP = "ssl_lab_setup"  # dict: dotted path -> value, the user's changes from the defaults
+URL_ERRORS = "ssl_lab_url_errors"  # list[str]: URL values that could not be read
+RUN_ID = "ssl_lab_run_id"  # the run this tab follows ("" for none)
+OWNER = "ssl_lab_owner"  # this tab's owner token for the job manager
+PREVIEW_SEED = "ssl_lab_preview_seed"  # seed of the augmentation preview (regenerate button)
+COMPARE_RUNS = "ssl_lab_compare_runs"  # run ids picked on the Compare page
+START_ERROR = "ssl_lab_start_error"  # message of the last refused start
+EVAL_MESSAGE = "ssl_lab_eval_message"  # result line of the last evaluation started by hand
+MAP_PREVIOUS = "ssl_lab_map_previous"  # (run_id, method, ids, coords) of the last map drawn
+
+# Widget keys (widgets write these; pages read their values back).
+FORM_PREFIX = "ssl_lab_field:"  # + dotted path: one per config field of the setup form
+MAP_METHOD = "ssl_lab_map_method"
+MAP_COLOUR = "ssl_lab_map_colour"
+MAP_STEP = "ssl_lab_map_step"
+MAP_SELECTION = "ssl_lab_map_selection"
+EMBED_RUN = "ssl_lab_embed_run"
+EVAL_RUN = "ssl_lab_eval_run"
+EVAL_PROTOCOL = "ssl_lab_eval_protocol"
+EVAL_FRACTION = "ssl_lab_eval_fraction"
+COMPARE_PICKER = "ssl_lab_compare_picker"
+TRAIN_RUN = "ssl_lab_train_run"
+
+RUN_PARAM = "run"
+OWNER_PARAM = "owner"
+
+
+def runs_dir() -> Path:
+    """The runs directory: ``$SSL_LAB_RUNS_DIR`` (set by ``ssl-lab``), else ``./runs``."""
+    return Path(os.environ.get("SSL_LAB_RUNS_DIR", "runs"))
+
+
+def form_key(dotted: str) -> str:
+    """The widget key of the setup-form field at ``dotted`` (``optim.lr``)."""
+    return FORM_PREFIX + dotted
+
+
+def attach() -> None:
+    """Fill the session from the URL the first time this browser session runs the app."""
+    if st.session_state.get(ATTACHED):
+        return
+    params = {key: st.query_params.get(key) for key in st.query_params}
+    overrides, errors = setup_url.params_to_overrides(params)
+    st.session_state[SETUP] = overrides
+    st.session_state[URL_ERRORS] = errors
+    st.session_state[RUN_ID] = params.get(RUN_PARAM) or ""
+    st.session_state[OWNER] = params.get(OWNER_PARAM) or secrets.token_hex(6)
+    st.session_state[PREVIEW_SEED] = 0
+    st.session_state[COMPARE_RUNS] = []
+    st.session_state[ATTACHED] = True
+
+
+def publish() -> None:
+    """Write the setup, the followed run and the owner token into the URL."""
+    wanted = setup_url.overrides_to_params(setup())
+    if run_id():
+        wanted[RUN_PARAM] = run_id()
+    wanted[OWNER_PARAM] = owner()
+    current = {key: st.query_params.get(key) for key in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def setup() -> dict[str, Any]:
+    """The user's setup: dotted path -> value, only the values changed from the defaults."""
+    attach()
+    return st.session_state[SETUP]
+
+
+def update_setup(overrides: dict[str, Any]) -> None:
+    """Store the setup the form produced (its widgets already show it)."""
+    st.session_state[SETUP] = dict(overrides)
+
+
+def set_setup(overrides: dict[str, Any]) -> None:
+    """Replace the setup and forget the form widgets, so they show the new values."""
+    st.session_state[SETUP] = dict(overrides)
+    for key in [k for k in st.session_state if str(k).startswith(FORM_PREFIX)]:
+        del st.session_state[key]
+
+
+def run_id() -> str:
+    attach()
+    return st.session_state[RUN_ID]
+
+
+def follow_run(run: str) -> None:
+    """Make this tab follow ``run`` (it goes into the URL on the next publish)."""
+    st.session_state[RUN_ID] = run
+
+
+def owner() -> str:
+    attach()
+    return st.session_state[OWNER]
