@@ -18,8 +18,15 @@ GRID = 3
 CENTRE = 4  # index of the middle cell of the 3×3 grid, in raster order
 NEIGHBOURS = (0, 1, 2, 3, 5, 6, 7, 8)  # class k is the cell NEIGHBOURS[k]
 POSITION_NAMES = (
-    "top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right"
-)  # fmt: skip
+    "top-left",
+    "top",
+    "top-right",
+    "left",
+    "right",
+    "bottom-left",
+    "bottom",
+    "bottom-right",
+)
 
 
 def sample_pairs(x: Tensor, gap: int, jitter: bool) -> tuple[Tensor, Tensor, Tensor]:
@@ -65,8 +72,9 @@ class RelativePosition(Objective):
     @dataclass(frozen=True)
     class Config(Section):
         _prefix = "objective.params."
-        gap: int = spec(2, "Gap (pixels)", "How much smaller a patch is than its grid cell.",
-                        min=0, max=16)  # fmt: skip
+        gap: int = spec(
+            2, "Gap (pixels)", "How much smaller a patch is than its grid cell.", min=0, max=16
+        )
         jitter: bool = spec(True, "Jitter", "Shift each patch at random inside its cell.")
         head_hidden: int = head_hidden_field(512)
 
