@@ -165,7 +165,7 @@ class Trainer:
             # A CPU check costs nothing; on a GPU it would sync, so check on logging steps.
             if self.device.type == "cpu" or (step + 1) % every.log_every == 0:
                 if not torch.isfinite(loss):
-                    return self._diverged(step, float(loss))
+                    return self._diverged(step, float(loss.detach()))
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             if cfg.optim.grad_clip > 0:
@@ -215,6 +215,11 @@ class Trainer:
             if done % every.eval_every == 0 or done == total:
                 self._monitor_step(monitor, objective, done, views, n_views)
             if done % every.checkpoint_every == 0 or done == total:
+                # A finite loss can still be followed by an update that overflows the weights:
+                # never let such weights replace the last good checkpoint.
+                weights = objective.state_dict().values()  # parameters and BatchNorm statistics
+                if not all(torch.isfinite(w).all() for w in weights if w.is_floating_point()):
+                    return self._diverged(step, float("nan"))
                 checkpoint(done)
         return self._summary("finished", total)
 

@@ -1,0 +1,94 @@
+"""The training loop: records, checkpoints, resumes exactly, and stops on divergence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from engine_helpers import new_store, tiny_config
+
+from sslcore.train import Trainer
+from sslcore.train.checkpoint import CheckpointError, load_backbone, load_checkpoint
+
+
+def losses(store) -> list[float]:
+    return [m["loss"] for m in store.metrics() if "loss" in m]
+
+
+def test_a_run_writes_the_whole_run_directory(tmp_path):
+    config = tiny_config()
+    store = new_store(tmp_path, config)
+    summary = Trainer(config, store).run()
+    assert summary["state"] == "finished"
+    status = store.status()
+    assert status["state"] == "finished" and status["step"] == 20
+    rows = store.metrics()
+    logged = [m for m in rows if "loss" in m]
+    assert [m["step"] for m in logged] == [5, 10, 15, 20]
+    for m in logged:
+        assert {"lr", "images_per_s", "eta_s", "collapse_std", "data_time_s"} <= set(m)
+        assert any(k.startswith("comp_") for k in m)
+    monitored = [m for m in rows if "knn_accuracy" in m]
+    assert [m["step"] for m in monitored] == [0, 10, 20]
+    assert store.embedding_steps() == [0, 10, 20]
+    emb = store.load_embeddings()
+    assert emb["features"].shape[0] == 64 and emb["images"].shape == (64, 16, 16, 3)
+    assert {"labels", "ids", "factor_shape", "factor_colour"} <= set(emb) or "labels" in emb
+    assert "views" in store.snapshot_names()
+    assert store.load_snapshot("views")["images"].dtype.name == "uint8"
+    state = torch.load(store.checkpoint_path(), weights_only=True)
+    assert state["step"] == 20
+    backbone, loaded = load_backbone(store.path)
+    assert loaded == config
+    assert backbone(torch.rand(2, 3, 16, 16)).shape == (2, backbone.out_dim)
+
+
+def test_resume_continues_the_same_curve(tmp_path):
+    straight_cfg = tiny_config()
+    straight = new_store(tmp_path, straight_cfg, "straight")
+    Trainer(straight_cfg, straight).run()
+
+    half_cfg = tiny_config(**{"optim.steps": 20})
+    half = new_store(tmp_path, half_cfg, "half")
+    trainer = Trainer(half_cfg, half)
+    # Stop at step 10 through the control, exactly as the job manager does.
+    trainer.on_progress = lambda row: trainer.control.stop() if row["step"] == 10 else None
+    assert trainer.run()["state"] == "stopped"
+    assert load_checkpoint(half.checkpoint_path())["step"] == 10
+    assert Trainer(half_cfg, half).run(resume=True)["state"] == "finished"
+    assert losses(half) == pytest.approx(losses(straight), rel=1e-5, abs=1e-6)
+
+
+def test_divergence_fails_with_advice_and_keeps_the_last_good_checkpoint(tmp_path):
+    config = tiny_config(**{"optim.lr": 1e6, "optim.steps": 40, "monitor.checkpoint_every": 1,
+                            "optim.warmup_steps": 0, "optim.optimizer": "sgd"})
+    store = new_store(tmp_path, config)
+    summary = Trainer(config, store).run()
+    assert summary["state"] == "failed"
+    status = store.status()
+    assert status["state"] == "failed"
+    assert "diverged at step" in status["message"] and "lower the learning rate" in status["message"]
+    state = load_checkpoint(store.checkpoint_path())
+    assert all(torch.isfinite(v).all() for v in state["objective"].values() if v.is_floating_point())
+    assert json.loads((store.path / "config.json").read_text())["optim"]["lr"] == 1e6
+    assert any(e["level"] == "error" for e in store.events())
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    bad = tmp_path / "last.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a safe SSL Lab checkpoint"):
+        load_checkpoint(bad)
+
+
+def test_a_pickle_payload_is_refused_not_executed(tmp_path):
+    class Payload:
+        def __reduce__(self):
+            return (exec, ("import pathlib; pathlib.Path('pwned').touch()",))
+
+    bad = tmp_path / "evil.pt"
+    torch.save({"objective": Payload(), "step": 1}, bad)
+    with pytest.raises(CheckpointError):
+        load_checkpoint(bad)
+    assert not (tmp_path / "pwned").exists()
