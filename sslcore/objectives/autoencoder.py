@@ -17,7 +17,14 @@ from sslcore.objectives.image_metrics import psnr
 CORRUPTIONS = ("none", "gaussian", "mask")
 
 
-def corrupt(x: Tensor, kind: str, noise_std: float, mask_ratio: float, block: int) -> Tensor:
+def corrupt(
+    x: Tensor,
+    kind: str,
+    noise_std: float,
+    mask_ratio: float,
+    block: int,
+    generator: torch.Generator,
+) -> Tensor:
     """The encoder's input x̃: x itself, x plus Gaussian noise, or x with blocks blanked out.
 
     Args:
@@ -26,13 +33,16 @@ def corrupt(x: Tensor, kind: str, noise_std: float, mask_ratio: float, block: in
         noise_std: standard deviation of the noise (``gaussian``).
         mask_ratio: share of ``block``×``block`` squares set to grey (``mask``).
         block: side of a masked square in pixels; H must be divisible by it.
+        generator: the source of the noise and the masks.
     """
     if kind == "none":
         return x
     if kind == "gaussian":
-        return (x + noise_std * torch.randn_like(x)).clamp(0, 1)
+        noise = torch.randn(x.shape, generator=generator, device=generator.device)
+        return (x + noise_std * noise.to(x)).clamp(0, 1)
     b, _, h, w = x.shape
-    keep = torch.rand(b, 1, h // block, w // block, device=x.device) >= mask_ratio
+    draws = torch.rand(b, 1, h // block, w // block, generator=generator, device=generator.device)
+    keep = draws.to(x.device) >= mask_ratio
     keep = keep.repeat_interleave(block, 2).repeat_interleave(block, 3)
     return torch.where(keep, x, torch.full_like(x, 0.5))
 
@@ -109,7 +119,7 @@ class Autoencoder(Objective):
 
     def corrupt(self, x: Tensor) -> Tensor:
         c = self.config
-        return corrupt(x, c.denoising, c.noise_std, c.mask_ratio, c.mask_block)
+        return corrupt(x, c.denoising, c.noise_std, c.mask_ratio, c.mask_block, self.generator)
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         x = views[0]

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import ConfigError, Section, spec
+from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.image_metrics import bits_per_dim
 from sslcore.objectives.pixelcnn import PixelCNN
@@ -84,11 +84,8 @@ class Autoregressive(Objective):
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
-        if config.resolution > image.size:
-            raise ConfigError(
-                "objective.params.resolution",
-                f"{config.resolution} is larger than the image size {image.size}",
-            )
+        # Never upsample: small images are modelled at their own size.
+        self.resolution = min(config.resolution, image.size)
         self.pixelcnn = PixelCNN(
             image.channels, config.levels, config.hidden, config.layers, backbone.out_dim
         )
@@ -96,7 +93,7 @@ class Autoregressive(Objective):
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         x = views[0]
         h = self.backbone(x)
-        q = quantize_pixels(x, self.config.levels, self.config.resolution)
+        q = quantize_pixels(x, self.config.levels, self.resolution)
         loss, components = autoregressive_loss(self.pixelcnn(q, h), q)
         return StepOutput(loss, components, embedding=h.detach())
 
@@ -105,8 +102,8 @@ class Autoregressive(Objective):
         """Quantised originals and images sampled pixel by pixel from their representations."""
         c = self.config
         x = x[: c.samples]
-        q = self.pixelcnn.sample(self.backbone(x), c.resolution)
-        original = quantize_pixels(x, c.levels, c.resolution)
+        q = self.pixelcnn.sample(self.backbone(x), self.resolution, self.generator)
+        original = quantize_pixels(x, c.levels, self.resolution)
         return {
             "original": Visual(original.float() / (c.levels - 1)),
             "samples": Visual(q.float() / (c.levels - 1)),

@@ -66,6 +66,8 @@ class Jigsaw(Objective):
             Puzzles, 2016, https://arxiv.org/abs/1603.09246
     """
 
+    orders: Tensor  # (P, grid²): class k shows tile orders[k, j] at position j
+
     name = "jigsaw"
     family = "predictive"
     n_views = 1
@@ -111,8 +113,10 @@ class Jigsaw(Objective):
 
     def shuffle(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Shuffled images (B, C, H, W), their labels (B,), and the tiles (B, n, C, t, t)."""
-        labels = torch.randint(0, len(self.orders), (x.shape[0],), device=x.device)
-        tiles = cut_tiles(x, self.config.grid, self.config.gap, self.config.jitter)
+        g = self.generator
+        labels = torch.randint(len(self.orders), (x.shape[0],), generator=g, device=g.device)
+        labels = labels.to(x.device)
+        tiles = cut_tiles(x, self.config.grid, self.config.gap, self.config.jitter, g)
         shuffled = place_tiles(tiles, self.orders[labels], self.config.grid, x.shape[-1])
         return shuffled, labels, tiles
 

@@ -28,7 +28,9 @@ class PatchEncoder(Protocol):
     def transform(self, tokens: Tensor) -> Tensor: ...
 
 
-def random_masking(batch: int, n: int, ratio: float, device: torch.device) -> tuple[Tensor, Tensor]:
+def random_masking(
+    batch: int, n: int, ratio: float, generator: torch.Generator, device: torch.device
+) -> tuple[Tensor, Tensor]:
     """Per-image random split of n patches into visible and masked, with an exact mask ratio.
 
     Returns:
@@ -36,7 +38,8 @@ def random_masking(batch: int, n: int, ratio: float, device: torch.device) -> tu
         mask: (B, n) 1.0 where a patch is masked, 0.0 where visible.
     """
     n_masked = int(round(n * ratio))
-    shuffle = torch.rand(batch, n, device=device).argsort(dim=1)
+    noise = torch.rand(batch, n, generator=generator, device=generator.device)
+    shuffle = noise.to(device).argsort(dim=1)
     keep = shuffle[:, : n - n_masked]
     mask = torch.ones(batch, n, device=device)
     mask.scatter_(1, keep, 0.0)
@@ -201,7 +204,7 @@ class MAE(Objective):
         """Mask, encode the visible patches, decode: predictions (B, N, p·p·C), mask, encoded."""
         tokens = self.vit.tokens(x)  # (B, N, D)
         b, n, d = tokens.shape
-        keep, mask = random_masking(b, n, self.config.mask_ratio, x.device)
+        keep, mask = random_masking(b, n, self.config.mask_ratio, self.generator, x.device)
         visible = torch.gather(tokens, 1, keep.unsqueeze(-1).expand(-1, -1, d))
         encoded = self.vit.transform(visible)  # (B, 1 + n_visible, D)
         return self.decoder(encoded, keep, n), mask, encoded

@@ -23,6 +23,8 @@ class MaskedConv2d(nn.Conv2d):
         mask_type: ``"A"`` excludes the centre tap (first layer), ``"B"`` keeps it.
     """
 
+    mask: Tensor
+
     def __init__(self, mask_type: str, in_channels: int, out_channels: int, kernel: int) -> None:
         if mask_type not in ("A", "B"):
             raise ValueError(f"mask_type must be 'A' or 'B', got {mask_type!r}")
@@ -77,7 +79,13 @@ class PixelCNN(nn.Module):
         return logits.view(b, c, self.levels, height, width).transpose(1, 2)
 
     @torch.no_grad()
-    def sample(self, condition: Tensor, size: int, temperature: float = 1.0) -> Tensor:
+    def sample(
+        self,
+        condition: Tensor,
+        size: int,
+        generator: torch.Generator | None = None,
+        temperature: float = 1.0,
+    ) -> Tensor:
         """Draw images pixel by pixel in raster order: (B, C, size, size) ints in [0, L)."""
         q = torch.zeros(
             len(condition), self.channels, size, size, dtype=torch.long, device=condition.device
@@ -87,5 +95,8 @@ class PixelCNN(nn.Module):
                 logits = self(q, condition)[:, :, :, row, col]  # (B, L, C)
                 probs = torch.softmax(logits.float() / temperature, dim=1)
                 flat = probs.permute(0, 2, 1).reshape(-1, self.levels)
-                q[:, :, row, col] = torch.multinomial(flat, 1).view(len(condition), -1)
+                if generator is not None:
+                    flat = flat.to(generator.device)
+                drawn = torch.multinomial(flat, 1, generator=generator)
+                q[:, :, row, col] = drawn.view(len(condition), -1).to(q.device)
         return q

@@ -29,15 +29,19 @@ POSITION_NAMES = (
 )
 
 
-def sample_pairs(x: Tensor, gap: int, jitter: bool) -> tuple[Tensor, Tensor, Tensor]:
+def sample_pairs(
+    x: Tensor, gap: int, jitter: bool, generator: torch.Generator
+) -> tuple[Tensor, Tensor, Tensor]:
     """The centre patch, one random neighbour per image, and its class.
 
     Returns:
         centre (B, C, t, t), neighbour (B, C, t, t), labels (B,) in 0..7 indexing
         :data:`NEIGHBOURS` (the paper's k ∈ {1..8}, counted from zero).
     """
-    tiles = cut_tiles(x, GRID, gap, jitter)  # (B, 9, C, t, t)
-    labels = torch.randint(0, len(NEIGHBOURS), (x.shape[0],), device=x.device)
+    tiles = cut_tiles(x, GRID, gap, jitter, generator)  # (B, 9, C, t, t)
+    labels = torch.randint(
+        len(NEIGHBOURS), (x.shape[0],), generator=generator, device=generator.device
+    ).to(x.device)
     cells = torch.tensor(NEIGHBOURS, device=x.device)[labels]
     batch = torch.arange(x.shape[0], device=x.device)
     return tiles[:, CENTRE], tiles[batch, cells], labels
@@ -88,6 +92,9 @@ class RelativePosition(Objective):
             )
         self.head = classifier_head(2 * backbone.out_dim, config.head_hidden, len(NEIGHBOURS))
 
+    def _pairs(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        return sample_pairs(x, self.config.gap, self.config.jitter, self.generator)
+
     def _encode_patches(self, patches: Tensor) -> Tensor:
         size = self.image.size
         return self.backbone(F.interpolate(patches, size=(size, size), mode="bilinear"))
@@ -98,7 +105,7 @@ class RelativePosition(Objective):
         return self.head(torch.cat([h_centre, h_neighbour], dim=1)), h_centre
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
-        centre, neighbour, labels = sample_pairs(views[0], self.config.gap, self.config.jitter)
+        centre, neighbour, labels = self._pairs(views[0])
         logits, h_centre = self._logits(centre, neighbour)
         loss, components = pretext_loss(logits, labels, "position_accuracy")
         return StepOutput(loss, components, embedding=h_centre.detach())
@@ -106,7 +113,7 @@ class RelativePosition(Objective):
     @torch.no_grad()
     def visuals(self, x: Tensor) -> dict[str, Visual]:
         """Pairs of (centre, neighbour) patches with the true and predicted position."""
-        centre, neighbour, labels = sample_pairs(x[:6], self.config.gap, self.config.jitter)
+        centre, neighbour, labels = self._pairs(x[:6])
         predicted = self._logits(centre, neighbour)[0].argmax(1)
         images = torch.stack([centre, neighbour], 1).flatten(0, 1)  # (2n, C, t, t) interleaved
         captions = []

@@ -14,11 +14,12 @@ from torch import Tensor
 GAP_FILL = 0.5  # grey between tiles
 
 
-def cut_tiles(x: Tensor, grid: int, gap: int, jitter: bool) -> Tensor:
+def cut_tiles(x: Tensor, grid: int, gap: int, jitter: bool, generator: torch.Generator) -> Tensor:
     """Cut a grid×grid of tiles from each image: (B, C, H, W) -> (B, grid², C, t, t).
 
     Each cell is ``H // grid`` pixels wide; the tile is ``gap`` pixels smaller and sits at a
-    random offset inside its cell (per image and tile) when ``jitter``, else centred. The gap
+    random offset inside its cell (per image and tile, drawn from ``generator``) when
+    ``jitter``, else centred. The gap
     and the jitter remove the shortcut of matching low-level edges across tile borders.
     """
     b = x.shape[0]
@@ -30,7 +31,9 @@ def cut_tiles(x: Tensor, grid: int, gap: int, jitter: bool) -> Tensor:
     for i in range(grid * grid):
         row, col = divmod(i, grid)
         if jitter:
-            offset = torch.randint(0, gap + 1, (2, b), device=x.device)
+            offset = torch.randint(
+                0, gap + 1, (2, b), generator=generator, device=generator.device
+            ).to(x.device)
         else:
             offset = torch.full((2, b), gap // 2, device=x.device)
         rows = (row * cell + offset[0])[:, None] + span  # (B, t)

@@ -82,6 +82,8 @@ class VQVAE(Objective):
             https://arxiv.org/abs/1711.00937
     """
 
+    idle_steps: Tensor  # (K,) steps since each codebook entry was last chosen
+
     name = "vqvae"
     family = "generative"
     n_views = 1
@@ -150,7 +152,9 @@ class VQVAE(Objective):
             return
         dead = (self.idle_steps >= limit).nonzero().flatten()
         if len(dead):
-            pick = torch.randint(0, len(self._last_z_e), (len(dead),), device=dead.device)
+            g = self.generator
+            pick = torch.randint(len(self._last_z_e), (len(dead),), generator=g, device=g.device)
+            pick = pick.to(dead.device)
             self.codebook[dead] = self._last_z_e[pick]
             self.idle_steps[dead] = 0
         self._last_z_e = None
