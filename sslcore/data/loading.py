@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
 from sslcore.data.dataset import ImageDataset
@@ -25,7 +25,7 @@ from sslcore.data.torchvision_sets import SETS, data_root, load_torchvision_set
 if TYPE_CHECKING:
     from sslcore.config import DataConfig
 
-CACHE_SIZE = 6
+CACHE_SIZE = 8  # entries: splits, plus the whole of sets split by fraction
 _cache: OrderedDict[Hashable, ImageDataset] = OrderedDict()
 _lock = threading.Lock()
 
@@ -42,19 +42,36 @@ def _cache_key(config: DataConfig, split: str) -> Hashable:
     return (name, size, split, config.test_fraction, config.split_seed)
 
 
-def _load_uncached(config: DataConfig, split: str) -> ImageDataset:
+def _cached(key: Hashable, load: Callable[[], ImageDataset]) -> ImageDataset:
+    """``load()`` once per key (the caller holds ``_lock``), least recently used evicted."""
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    dataset = load()
+    _cache[key] = dataset
+    if len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return dataset
+
+
+def _load_whole(name: str, size: int) -> ImageDataset:
+    """All images of a dataset without a test split of its own (split afterwards)."""
+    if name == "digits":
+        return load_digits_dataset(size)
+    if name.startswith("folder:"):
+        return load_folder(name.removeprefix("folder:"), size)
+    return load_npz(name.removeprefix("npz:"), size)
+
+
+def _load_split(config: DataConfig, split: str) -> ImageDataset:
     name, size = config.dataset, config.image_size
     if name == "shapes":
         count = config.train_size if split == "train" else config.test_size
         return make_shapes(count, size, seed=config.split_seed, split=split)
     if name in SETS:
         return load_torchvision_set(name, config.root, split, size, download=config.download)
-    if name == "digits":
-        everything = load_digits_dataset(size)
-    elif name.startswith("folder:"):
-        everything = load_folder(name.removeprefix("folder:"), size)
-    else:
-        everything = load_npz(name.removeprefix("npz:"), size)
+    # Both splits come from one decoded copy, so a folder is read once, not once per split.
+    everything = _cached(("whole", name, size), lambda: _load_whole(name, size))
     return take_split(everything, split, config.test_fraction, config.split_seed)
 
 
@@ -77,14 +94,7 @@ def load_dataset(config: DataConfig, split: str) -> ImageDataset:
     check_dataset_name(config.dataset)
     key = _cache_key(config, split)
     with _lock:  # one load at a time: two pages asking at once share the work
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-        dataset = _load_uncached(config, split)
-        _cache[key] = dataset
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-        return dataset
+        return _cached(key, lambda: _load_split(config, split))
 
 
 def clear_cache() -> None:
