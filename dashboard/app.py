@@ -4,5 +4,5 @@ import streamlit as st
 
 from dashboard.navigation import all_pages
 
-st.set_page_config(page_title="SSL Lab", page_icon="🧪", layout="wide")
+st.set_page_config(page_title="SSL Lab", page_icon=":material/science:", layout="wide")
 st.navigation(all_pages()).run()

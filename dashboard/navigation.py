@@ -6,7 +6,7 @@ import importlib
 
 import streamlit as st
 
-# url path -> (title, icon); each page is dashboard/pages/<url path>.py with a render() function.
+# url path -> (title, icon); each page is dashboard/screens/<url path>.py with a render() function.
 PAGES = {
     "setup": ("Setup", ":material/tune:"),
     "train": ("Train", ":material/model_training:"),
@@ -20,7 +20,7 @@ PAGES = {
 def page(name: str) -> st.Page:
     """The ``st.Page`` of one page (url path = ``name``); Setup is the first screen."""
     title, icon = PAGES[name]
-    render = importlib.import_module(f"dashboard.pages.{name}").render
+    render = importlib.import_module(f"dashboard.screens.{name}").render
     return st.Page(render, title=title, icon=icon, url_path=name, default=name == "setup")
 
 

@@ -16,7 +16,11 @@ import streamlit as st
 from dashboard.components import charts, image_grid
 from sslcore.store import ACTIVE_STATES, RunStore
 
-EVENT_ICONS = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
+EVENT_ICONS = {
+    "error": ":material/error:",
+    "warning": ":material/warning:",
+    "info": ":material/info:",
+}
 MAX_EVENTS = 12
 
 
@@ -113,7 +117,7 @@ def render_events(store: RunStore) -> None:
     st.markdown("**Events**")
     for event in reversed(events):
         stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", 0)))
-        icon = EVENT_ICONS.get(event.get("level", "info"), "•")
+        icon = EVENT_ICONS.get(event.get("level", "info"), ":material/info:")
         st.markdown(f"{icon} `{stamp}` step {event.get('step', 0)}: {event.get('message', '')}")
 
 

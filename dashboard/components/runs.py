@@ -15,11 +15,6 @@ from dashboard import state
 from sslcore.jobs import JobManager, get_manager
 from sslcore.store import RunStore, list_runs, safe_run_dir
 
-STATE_ICONS = {
-    "queued": "⏳", "running": "▶️", "paused": "⏸️", "finished": "✅",
-    "stopped": "⏹️", "failed": "❌", "interrupted": "⚠️",
-}  # fmt: skip
-
 
 def manager() -> JobManager:
     """The job manager of this server's runs directory (process-wide, not per session)."""
@@ -42,16 +37,15 @@ def all_runs() -> list[RunStore]:
 
 
 def describe(store: RunStore) -> str:
-    """A one-line label: state icon, objective / backbone / dataset, step, run id."""
+    """A one-line label: state, objective / backbone / dataset, step, run id."""
     config: dict[str, Any] = store.config() or {}
     status: dict[str, Any] = store.status() or {}
     what = "/".join(
         str(config.get(section, {}).get(key, "?"))
         for section, key in (("objective", "name"), ("backbone", "name"), ("data", "dataset"))
     )
-    icon = STATE_ICONS.get(status.get("state", ""), "•")
     step = f"{status.get('step', 0)}/{status.get('total_steps', '?')}"
-    return f"{icon} {what} · step {step} · {store.run_id}"
+    return f"{status.get('state', '?').upper()} · {what} · step {step} · {store.run_id}"
 
 
 def pick_run(label: str, key: str, preferred: str = "") -> RunStore | None:

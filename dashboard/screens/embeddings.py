@@ -111,7 +111,7 @@ def render_map(run_path: Path, active: bool) -> None:
 
 def render() -> None:
     page.begin(
-        "🗺️ The embedding map",
+        ":material/scatter_plot: The embedding map",
         "Each dot is an image: images the model finds alike land close together.",
     )
     store = runs.pick_run("Run", state.EMBED_RUN, preferred=state.run_id())

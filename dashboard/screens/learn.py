@@ -70,7 +70,7 @@ def render_lesson(number: int, lesson: Lesson) -> None:
     with st.container(border=True):
         st.subheader(f"Lesson {number}: {lesson.title}")
         st.markdown(lesson.story)
-        st.markdown(f"**❓ {lesson.question}**")
+        st.markdown(f":material/help: **{lesson.question}**")
         st.markdown(f"*Where to look:* {lesson.where_to_look}")
         columns = st.columns(len(lesson.setups) + 1)
         for column, (label, overrides) in zip(columns, lesson.setups.items(), strict=False):
@@ -93,7 +93,7 @@ def render() -> None:
     from sslcore.objectives import OBJECTIVES
 
     page.begin(
-        "🎓 Learn",
+        ":material/school: Learn",
         "Read how each method learns without labels, then test it yourself in a guided lesson.",
     )
     lessons_tab, objectives_tab = st.tabs(["Guided lessons", "The objectives"])

@@ -192,7 +192,7 @@ def render_more(
 
 def render() -> None:
     page.begin(
-        "🧪 Set up an experiment",
+        ":material/tune: Set up an experiment",
         "Pick a dataset, a model and an objective, watch the augmentations, then press Start.",
     )
     for problem in st.session_state.get(state.URL_ERRORS, []):

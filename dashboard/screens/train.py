@@ -89,7 +89,7 @@ def render_controls(store: RunStore | None) -> None:
 
 def render() -> None:
     page.begin(
-        "🏋️ Train and watch it learn",
+        ":material/model_training: Train and watch it learn",
         "Press Start, then watch the loss fall and the kNN accuracy climb.",
     )
     store = runs.pick_run("Run", state.TRAIN_RUN, preferred=state.run_id())

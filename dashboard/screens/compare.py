@@ -95,7 +95,10 @@ def render_comparison(paths: Sequence[Path], active: bool) -> None:
 
 
 def render() -> None:
-    page.begin("⚖️ Compare runs", "Pick runs to see which setup learned more, and why.")
+    page.begin(
+        ":material/compare_arrows: Compare runs",
+        "Pick runs to see which setup learned more, and why.",
+    )
     stores = runs.all_runs()
     if not stores:
         st.info("No runs yet: start one on the **Setup** page.", icon=":material/info:")

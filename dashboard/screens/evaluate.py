@@ -1,0 +1,194 @@
+"""Evaluate: is the representation worth anything? kNN, probes, fine-tuning, few labels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import state
+from dashboard.components import charts, page, runs
+from sslcore.store import RunStore
+
+PROTOCOLS = {
+    "knn": "kNN classifier (frozen features)",
+    "linear": "Linear probe (frozen features)",
+    "finetune": "Fine-tuning (all weights, few labels)",
+    "supervised": "Supervised from scratch (the baseline)",
+    "label-efficiency": "Label efficiency (accuracy against the share of labels)",
+    "probes": "Factor probes (what the features keep: shape, colour, size…)",
+    "collapse": "Collapse diagnostics (std, RankMe, alignment, uniformity)",
+}
+FRACTIONS = (0.01, 0.1, 1.0)
+NEEDS_FRACTION = ("finetune", "supervised")
+
+
+def numbers(result: Mapping[str, Any]) -> dict[str, float]:
+    """The top-level numeric entries of a result (booleans left out)."""
+    return {
+        k: float(v)
+        for k, v in result.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+
+
+def curve_frame(result: Mapping[str, Any]) -> pd.DataFrame:
+    """Label-efficiency rows (fraction, method, accuracy) from a result.
+
+    Accepts ``{"rows": [{"fraction", "method", "accuracy"}, ...]}`` or
+    ``{"fractions": [...], "<method>": [accuracy per fraction], ...}`` (optionally under
+    ``"curves"``).
+    """
+    if isinstance(result.get("rows"), list):
+        return pd.DataFrame(result["rows"])
+    curves = result.get("curves", result)
+    fractions = curves.get("fractions") or result.get("fractions")
+    if not isinstance(fractions, list):
+        return pd.DataFrame()
+    rows = [
+        {"fraction": f, "method": name, "accuracy": a}
+        for name, values in curves.items()
+        if name != "fractions" and isinstance(values, list) and len(values) == len(fractions)
+        for f, a in zip(fractions, values, strict=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def label_efficiency_figure(frame: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    for i, (method, rows) in enumerate(frame.groupby("method", sort=False)):
+        rows = rows.sort_values("fraction")
+        fig.add_trace(
+            go.Scatter(
+                x=rows["fraction"] * 100,
+                y=rows["accuracy"],
+                name=str(method),
+                mode="lines+markers",
+                marker={"size": 12},
+                line={"width": 3, "color": charts.PALETTE[i % 10]},
+            )
+        )
+    fig.update_xaxes(type="log", ticksuffix="%")
+    fig.update_yaxes(tickformat=".0%")
+    fig = charts.styled(fig, "Accuracy against the share of labels used", "test accuracy")
+    fig.update_layout(xaxis_title="labels used", hovermode="closest")
+    return fig
+
+
+def probes_figure(scores: Mapping[str, float]) -> go.Figure:
+    fig = go.Figure(
+        go.Bar(
+            x=list(scores),
+            y=list(scores.values()),
+            marker_color=charts.PALETTE[: len(scores)],
+            text=[f"{v:.2f}" for v in scores.values()],
+            textposition="outside",
+        )
+    )
+    fig = charts.styled(fig, "What the features keep (accuracy or R² of a linear probe)", "score")
+    fig.update_layout(xaxis_title="factor", hovermode="closest")
+    fig.update_yaxes(range=[0, 1.1])
+    return fig
+
+
+def probe_scores(result: Mapping[str, Any]) -> dict[str, float]:
+    """factor -> score, from ``{"factors": {...}}`` or the result's top-level numbers."""
+    factors = result.get("factors")
+    if isinstance(factors, Mapping):
+        return {k: float(v["score"] if isinstance(v, Mapping) else v) for k, v in factors.items()}
+    return {k: v for k, v in numbers(result).items() if k != "accuracy"}
+
+
+def run_protocol(store: RunStore, protocol: str, fraction: float | None) -> None:
+    """Run one protocol now (this tab waits; the result is saved in the run's eval/ folder)."""
+    from sslcore.eval.run_eval import evaluate_run
+
+    with st.spinner(f"Running {PROTOCOLS[protocol].split(' (')[0]}…"):
+        try:
+            result = evaluate_run(store.path, protocol, labels_fraction=fraction)
+        except (ValueError, FileNotFoundError, RuntimeError) as err:
+            st.session_state[state.EVAL_MESSAGE] = ("error", str(err))
+            return
+    accuracy = result.get("accuracy")
+    line = f"{protocol}: done" + (f", accuracy {accuracy:.1%}" if accuracy is not None else "")
+    st.session_state[state.EVAL_MESSAGE] = ("success", line)
+
+
+def render_results(store: RunStore) -> None:
+    results = store.eval_results()
+    if not results:
+        st.info("No evaluation yet: choose a protocol above and press Run.", icon=":material/info:")
+        return
+    accuracies = {
+        p: r["accuracy"] for p, r in results.items() if isinstance(r.get("accuracy"), int | float)
+    }
+    if accuracies:
+        for column, (protocol, value) in zip(
+            st.columns(len(accuracies)), accuracies.items(), strict=True
+        ):
+            column.metric(PROTOCOLS.get(protocol, protocol).split(" (")[0], f"{value:.1%}")
+    curve_key = next((k for k in results if k.replace("_", "-") == "label-efficiency"), None)
+    if curve_key is not None:
+        frame = curve_frame(results[curve_key])
+        if not frame.empty:
+            charts.show(label_efficiency_figure(frame), key="label-efficiency")
+    if "probes" in results:
+        scores = probe_scores(results["probes"])
+        if scores:
+            charts.show(probes_figure(scores), key="probes")
+    if "collapse" in results:
+        figures = numbers(results["collapse"])
+        for column, (name, value) in zip(
+            st.columns(max(len(figures), 1)), figures.items(), strict=False
+        ):
+            column.metric(name, f"{value:.3g}")
+    with st.expander("All results (JSON)"):
+        st.json(results)
+
+
+def render() -> None:
+    page.begin(
+        ":material/grading: Evaluate the representation",
+        "How good are the learned features for a real task, with few labels?",
+    )
+    store = runs.pick_run("Run", state.EVAL_RUN, preferred=state.run_id())
+    if store is None:
+        st.info("No run yet: start one on the **Setup** page.", icon=":material/info:")
+        page.end()
+        return
+    if not store.checkpoint_path().exists():
+        st.warning(
+            "This run has no checkpoint yet: protocols need one (it is written every "
+            "few hundred steps and at the end)."
+        )
+    protocol_column, fraction_column, button_column = st.columns(
+        [3, 2, 1], vertical_alignment="bottom"
+    )
+    protocol = protocol_column.selectbox(
+        "Protocol", list(PROTOCOLS), format_func=PROTOCOLS.get, key=state.EVAL_PROTOCOL
+    )
+    fraction = None
+    if protocol in NEEDS_FRACTION:
+        fraction = fraction_column.select_slider(
+            "Share of labels",
+            FRACTIONS,
+            value=0.1,
+            key=state.EVAL_FRACTION,
+            format_func=lambda f: f"{f:.0%}",
+        )
+    if button_column.button(
+        "Run",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=not store.checkpoint_path().exists(),
+        key="eval-run",
+    ):
+        run_protocol(store, protocol, fraction)
+    message = st.session_state.pop(state.EVAL_MESSAGE, None)
+    if message is not None:
+        (st.error if message[0] == "error" else st.success)(message[1])
+    render_results(store)
+    page.end()
