@@ -44,16 +44,8 @@ SIZE_RULES: dict[str, Callable[[BackboneConfig], SizeRule]] = {
 }
 
 
-def _check_name(name: str) -> None:
-    if name not in BACKBONES:
-        raise ConfigError(
-            "backbone.name", f"{name!r} is not one of the backbones: {', '.join(BACKBONES)}"
-        )
-
-
 def check_image_size(config: BackboneConfig, image_size: int) -> None:
     """Raise ConfigError on ``data.image_size`` unless the backbone accepts that image size."""
-    _check_name(config.name)
     rule = SIZE_RULES[config.name](config)
     if not rule.accepts(image_size):
         raise ConfigError(
