@@ -1,0 +1,143 @@
+"""Every page of the lab under Streamlit's AppTest: no exception, the expected widgets, and a
+run started from the UI that makes metrics appear.
+
+AppTest never fires ``run_every``, so live tests sleep and rerun to a deadline; jobs are
+stopped in teardown (the job manager is process-wide).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import state
+from sslcore.config import RunConfig, replace
+from sslcore.jobs import get_manager
+from sslcore.store import RunStore, safe_run_dir
+
+TINY_RUN = {
+    "optim.steps": "40", "optim.batch_size": "16", "monitor.log_every": "2",
+    "monitor.eval_every": "10", "monitor.probe_size": "64", "data.train_size": "256",
+    "data.test_size": "128", "backbone.width": "8", "num_threads": "1",
+}  # fmt: skip
+
+
+@pytest.fixture
+def dashboard_runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh runs directory for the dashboard; every live job in it is stopped afterwards."""
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SSL_LAB_RUNS_DIR", str(runs))
+    yield runs
+    manager = get_manager(runs)
+    for row in manager.list():
+        if manager.is_live(row["run_id"]):
+            manager.stop(row["run_id"])
+            manager.wait(row["run_id"], timeout=60)
+
+
+def page_app(name: str, params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_string(
+        f"from dashboard.screens.{name} import render\nrender()\n", default_timeout=120
+    )
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def finished_run(runs_dir: Path) -> str:
+    """A finished tiny run written through the job manager (as the CLI would)."""
+    config = replace(RunConfig(), **{k: json.loads(v) for k, v in TINY_RUN.items()})
+    manager = get_manager(runs_dir)
+    run_id = manager.start(config)
+    status = manager.wait(run_id, timeout=240)
+    assert status["state"] == "finished", status
+    return run_id
+
+
+def test_setup_page_builds_the_form_from_the_config(dashboard_runs_dir: Path) -> None:
+    at = page_app("setup").run()
+    assert not at.exception
+    labels = {w.label for w in at.selectbox}
+    assert {"Dataset", "Backbone", "Objective", "Optimizer", "Preset"} <= labels
+    assert any(b.label == "Start training" for b in at.button)
+    assert at.query_params[state.OWNER_PARAM]  # the owner token goes into the URL
+
+
+def test_setup_reads_the_url_and_shows_errors_inline(dashboard_runs_dir: Path) -> None:
+    at = page_app("setup", {"optim.steps": "123", "augment.crop_scale_min": "0.9",
+                            "augment.crop_scale_max": "0.5", "bogus": "1"}).run()
+    assert not at.exception
+    steps = next(w for w in at.number_input if w.label == "Steps")
+    assert steps.value == 123
+    messages = [e.value for e in at.error]
+    assert any("crop_scale_max" in m for m in messages), messages
+    assert any("bogus" in w.value for w in at.warning)
+    start = next(b for b in at.button if b.label == "Start training")
+    assert start.disabled
+
+
+def test_changing_the_objective_updates_the_url_and_its_form(dashboard_runs_dir: Path) -> None:
+    at = page_app("setup").run()
+    next(w for w in at.selectbox if w.label == "Objective").select("simsiam").run()
+    assert not at.exception
+    assert at.query_params["objective.name"] == ["simsiam"]
+    assert any(t.label == "Stop-gradient" for t in at.toggle)
+
+
+def test_starting_from_the_train_page_makes_metrics_appear(dashboard_runs_dir: Path) -> None:
+    at = page_app("train", TINY_RUN).run()
+    assert not at.exception
+    assert at.info  # no run yet: the page says what to do
+    next(b for b in at.button if b.label == "Start a new run").click().run()
+    assert not at.exception
+    run_id = at.session_state[state.RUN_ID]
+    assert run_id and at.query_params[state.RUN_PARAM] == [run_id]
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        at.run()
+        specs = [e.proto.spec for e in at.get("plotly_chart")]
+        if any('"loss"' in spec and '"y":[' in spec.replace(" ", "") for spec in specs):
+            break
+        time.sleep(2)
+    else:
+        pytest.fail("no loss curve appeared on the Train page")
+    assert not at.exception
+    assert RunStore(safe_run_dir(dashboard_runs_dir, run_id)).metrics()
+
+
+def test_every_page_shows_a_finished_run(dashboard_runs_dir: Path) -> None:
+    run_id = finished_run(dashboard_runs_dir)
+    for name in ("train", "embeddings", "evaluate", "compare"):
+        at = page_app(name, {state.RUN_PARAM: run_id}).run()
+        assert not at.exception, (name, at.exception)
+        assert at.title, name
+    embeddings = page_app("embeddings", {state.RUN_PARAM: run_id}).run()
+    assert embeddings.get("arrow_vega_lite_chart") or embeddings.get("vega_lite_chart")
+    assert {w.label for w in embeddings.selectbox} >= {"Run", "Colour by"}
+
+
+def test_learn_page_has_a_card_per_objective_and_three_lessons(
+    dashboard_runs_dir: Path,
+) -> None:
+    from sslcore.objectives import OBJECTIVES
+
+    at = page_app("learn").run()
+    assert not at.exception
+    try_buttons = [b for b in at.button if b.label.startswith("Try ")]
+    assert len(try_buttons) == len(OBJECTIVES)
+    assert len(at.latex) >= 1
+    assert sum(b.label.startswith("Start ") for b in at.button) >= 3
+
+
+def test_app_routes_to_the_setup_page(dashboard_runs_dir: Path) -> None:
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "dashboard" / "app.py"),
+                           default_timeout=120).run()
+    assert not at.exception
+    assert "Set up an experiment" in at.title[0].value
+    start = next(b for b in at.button if b.label == "Start training")
+    assert not start.disabled  # the default setup is valid
