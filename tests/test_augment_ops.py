@@ -16,6 +16,8 @@ from sslcore.augment.color import (
     random_grayscale,
     solarize,
 )
+from sslcore.augment.color_jitter import ADJUSTMENTS, jitter_factors, random_color_jitter
+from sslcore.augment.draws import coin
 from sslcore.augment.erasing import random_erasing
 from sslcore.augment.geometry import (
     ASPECT_RATIO,
@@ -174,3 +176,26 @@ def test_noise_has_the_requested_spread_and_stays_in_range():
     assert abs(out.std().item() - 0.1) < 0.01 and abs(out.mean().item() - 0.5) < 0.01
     bright = add_noise(torch.ones(2, 1, 8, 8), torch.Generator().manual_seed(0), 0.3)
     assert bright.max() <= 1.0 and bright.min() >= 0.0
+
+
+def test_colour_jitter_gives_each_image_its_own_factors_and_order():
+    x = torch.rand(40, 3, 8, 8, generator=torch.Generator().manual_seed(2))
+    out = random_color_jitter(x, torch.Generator().manual_seed(0), 0.5, 1.0)
+    # Replay the same draws and jitter each image on its own, in its own order.
+    replay = torch.Generator().manual_seed(0)
+    coin(replay, 40, 1.0)
+    factors = jitter_factors(replay, 40, 0.5)
+    order = torch.argsort(torch.rand(40, 4, generator=replay), dim=1)
+    for i in range(40):
+        expected = x[i : i + 1]
+        for which in order[i].tolist():
+            expected = ADJUSTMENTS[which](expected, factors[i : i + 1, which])
+        torch.testing.assert_close(out[i : i + 1], expected, atol=1e-6, rtol=0)
+    assert len({tuple(o) for o in order.tolist()}) > 10  # many different orders
+
+
+def test_colour_jitter_factors_follow_simclr_strength():
+    factors = jitter_factors(torch.Generator().manual_seed(0), 5000, 0.5)
+    assert factors[:, :3].min() >= 0.6 and factors[:, :3].max() <= 1.4  # 1 -+ 0.8 s
+    assert factors[:, 3].abs().max() <= 0.1  # 0.2 s
+    assert factors[:, 3].abs().max() > 0.09 and factors[:, :3].min() < 0.61

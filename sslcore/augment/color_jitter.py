@@ -58,11 +58,11 @@ def random_color_jitter(
     rows_on_x = rows.to(x.device)
     chosen = x.index_select(0, rows_on_x)  # (M, C, H, W), grouped by order
     chosen_factors = factors[rows].to(x.device)  # (M, 4)
-    start = 0
+    jittered_groups, start = [], 0
     for size in group_sizes.tolist():
-        group = slice(start, start + size)
+        group = chosen[start : start + size]
         for which in order[rows[start]].tolist():
-            adjust = ADJUSTMENTS[which]
-            chosen[group] = adjust(chosen[group], chosen_factors[group, which])
+            group = ADJUSTMENTS[which](group, chosen_factors[start : start + size, which])
+        jittered_groups.append(group)
         start += size
-    return x.index_copy(0, rows_on_x, chosen)
+    return x.index_copy(0, rows_on_x, torch.cat(jittered_groups))

@@ -142,10 +142,13 @@ def crop_and_flip(x: Tensor, boxes: Tensor, flip: Tensor) -> Tensor:
     rows = interpolation_matrices(centre_y + (height - box_h) / 2, box_h, height)
     columns = columns.to(device=x.device, dtype=x.dtype)
     rows = rows.to(device=x.device, dtype=x.dtype)
-    # Plain bmm on flattened views: broadcasting matmul over (N, C) is several times slower.
-    x = torch.bmm(x.reshape(n, c * height, width), columns.transpose(1, 2))  # columns resampled
-    rows = rows.repeat_interleave(c, dim=0)  # (N*C, H, H)
-    x = torch.bmm(rows, x.view(n * c, height, width))  # rows resampled
+    # Two bmm calls with one weight matrix per image and all channels' lines stacked: several
+    # times faster than one small matmul per (image, channel). Rows go first, on transposed
+    # images, then columns; each transpose is one copy.
+    x = x.transpose(2, 3).reshape(n, c * width, height)  # (N, C*W, H)
+    x = torch.bmm(x, rows.transpose(1, 2))  # rows resampled, still transposed
+    x = x.view(n, c, width, height).transpose(2, 3).reshape(n, c * height, width)
+    x = torch.bmm(x, columns.transpose(1, 2))  # (N, C*H, W): columns resampled
     return x.view(n, c, height, width)
 
 
