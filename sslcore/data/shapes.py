@@ -35,6 +35,7 @@ SHAPE_NAMES = list(SHAPES)
 COLOUR_NAMES = ["red", "yellow", "green", "cyan", "blue", "magenta"]
 SIZE_RANGE = (0.2, 0.35)  # circumradius / image side: 6-11 px at 32x32, easy to recognise
 STREAMS = {"train": 0, "test": 1}
+CHUNK_PIXELS = 2**20
 FACTOR_KINDS = {
     "shape": "categorical",
     "colour": "categorical",
@@ -81,9 +82,11 @@ def render_shapes(factors: dict[str, np.ndarray], image_size: int) -> Tensor:
     """Paint shapes from their factors: (N, 3, S, S) uint8 with anti-aliased edges."""
     s = image_size
     n = len(factors["shape"])
+    # Render grouped by shape, so each signed distance function runs on a contiguous slice.
+    order = np.argsort(factors["shape"], kind="stable")
 
     def column(name: str) -> Tensor:
-        return torch.as_tensor(factors[name], dtype=torch.float32).view(n, 1, 1)
+        return torch.as_tensor(factors[name][order], dtype=torch.float32).view(n, 1, 1)
 
     centres = torch.arange(s, dtype=torch.float32) + 0.5  # pixel centres, in pixels
     dx = centres.view(1, 1, s) - column("x") * s  # (N, 1, S)
@@ -94,21 +97,24 @@ def render_shapes(factors: dict[str, np.ndarray], image_size: int) -> Tensor:
     v = cos * dy - sin * dx
     r = column("size") * s
     distance = torch.empty(n, s, s)
-    shape = torch.as_tensor(factors["shape"])
-    for k, sdf in enumerate(SHAPES.values()):
-        rows = (shape == k).nonzero().squeeze(1)
-        if len(rows):
+    counts = np.bincount(factors["shape"], minlength=len(SHAPES))
+    start = 0
+    for sdf, count in zip(SHAPES.values(), counts.tolist(), strict=True):
+        rows = slice(start, start + count)
+        if count:
             distance[rows] = sdf(u[rows], v[rows], r[rows])
+        start += count
     coverage = (0.5 - distance).clamp_(0.0, 1.0).unsqueeze(1)  # (N, 1, S, S)
-    fg = torch.as_tensor(factors["rgb"], dtype=torch.float32).view(n, 3, 1, 1)
-    bg = torch.as_tensor(factors["background_rgb"], dtype=torch.float32).view(n, 3, 1, 1)
-    images = bg + (fg - bg) * coverage
-    return images.mul_(255.0).round_().to(torch.uint8)
+    fg = torch.as_tensor(factors["rgb"][order] * 255.0, dtype=torch.float32).view(n, 3, 1, 1)
+    bg = torch.as_tensor(factors["background_rgb"][order] * 255.0, dtype=torch.float32)
+    bg = bg.view(n, 3, 1, 1)
+    painted = torch.addcmul(bg, fg - bg, coverage).round_().to(torch.uint8)
+    images = torch.empty_like(painted)
+    images[torch.from_numpy(order)] = painted  # back to index order
+    return images
 
 
-def make_shapes(
-    n: int, image_size: int = 32, seed: int = 0, split: str = "train", chunk: int = 4096
-) -> ImageDataset:
+def make_shapes(n: int, image_size: int = 32, seed: int = 0, split: str = "train") -> ImageDataset:
     """The first ``n`` images of the ``split`` stream of shapes.
 
     Args:
@@ -116,12 +122,13 @@ def make_shapes(
         image_size: side in pixels (rendered at this size, never resized).
         seed: the dataset seed; train and test draw from different streams of it.
         split: ``"train"`` or ``"test"``.
-        chunk: images rendered at a time (bounds the memory of the float canvas).
     """
     if split not in STREAMS:
         raise ValueError(f"split {split!r} is not allowed: use 'train' or 'test'")
     factors = shape_factors(seed, split, np.arange(n))
     images = torch.empty((n, 3, image_size, image_size), dtype=torch.uint8)
+    # ~1M pixels per chunk keeps the float canvases in cache (1.8x faster than 4M at 32 px).
+    chunk = max(16, CHUNK_PIXELS // image_size**2)
     for start in range(0, n, chunk):
         part = {k: v[start : start + chunk] for k, v in factors.items()}
         images[start : start + chunk] = render_shapes(part, image_size)
