@@ -1,0 +1,73 @@
+"""Frozen features: run an encoder over a set of images, batch by batch, without gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+from torch import Tensor, nn
+
+
+def _owning_module(encode: Callable[[Tensor], Tensor]) -> nn.Module | None:
+    """The module behind ``encode``: the module itself, or the owner of a bound method."""
+    if isinstance(encode, nn.Module):
+        return encode
+    owner = getattr(encode, "__self__", None)
+    return owner if isinstance(owner, nn.Module) else None
+
+
+@contextmanager
+def eval_mode(module: nn.Module | None) -> Iterator[None]:
+    """Put ``module`` in eval mode for the block and restore each submodule's mode after."""
+    if module is None:
+        yield
+        return
+    modes = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield
+    finally:
+        for m, training in modes:
+            m.training = training
+
+
+@torch.no_grad()
+def extract_features(
+    encode: Callable[[Tensor], Tensor],
+    images: Tensor,
+    device: torch.device | str = "cpu",
+    batch_size: int = 512,
+) -> Tensor:
+    """The representation of every image, as the kNN, probes and maps see it.
+
+    Eval mode is handled here: when ``encode`` is an ``nn.Module`` (a backbone) or a bound
+    method of one (``objective.encode``), that module is switched to eval mode for the call
+    (so BatchNorm uses its running statistics and dropout is off) and every submodule gets its
+    previous mode back afterwards. A plain function is called as it is.
+
+    Args:
+        encode: maps (B, C, H, W) float images in [0, 1] to (B, d) features.
+        images: (N, C, H, W) uint8 images; they are converted to floats in [0, 1] batch by
+            batch on ``device``, so the whole set never exists in float on the device.
+        device: where ``encode`` runs (its parameters must already be there).
+        batch_size: images per forward pass.
+
+    Returns:
+        (N, d) float32 features on the CPU.
+    """
+    if images.dtype != torch.uint8 or images.dim() != 4:
+        raise ValueError(
+            f"images must be a (N, C, H, W) uint8 tensor, got {tuple(images.shape)} {images.dtype}"
+        )
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    chunks = []
+    with eval_mode(_owning_module(encode)):
+        for start in range(0, images.shape[0], batch_size):
+            x = images[start : start + batch_size].to(device).float().div_(255.0)
+            h = encode(x)  # (B, d)
+            chunks.append(h.float().reshape(h.shape[0], -1).cpu())
+    if not chunks:
+        raise ValueError("images is empty: there is nothing to encode")
+    return torch.cat(chunks)
