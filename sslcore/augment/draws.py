@@ -4,8 +4,9 @@ Every random number of an augmentation comes from the ``torch.Generator`` the ca
 a run's augmentations depend on its own seed only (two runs in one process do not disturb each
 other, unlike libraries that draw from torch's global generator). Draws are made on the
 *generator's* device (a CPU generator, as the trainer passes, gives CPU tensors) and moved to the
-images' device afterwards: the same seed then gives the same views on every device, and choosing
-rows (``nonzero``) happens on the CPU without a GPU synchronisation.
+images' device afterwards: a CPU generator with the same seed gives the same views whether the
+images are on the CPU or a GPU, and choosing rows (``nonzero``) happens on the CPU without a GPU
+synchronisation. A generator on the GPU works too (its numbers differ from the CPU's).
 """
 
 from __future__ import annotations

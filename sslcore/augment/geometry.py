@@ -68,7 +68,8 @@ def affine_matrices(
     """The (n, 2, 3) ``affine_grid`` matrices of crop, then flip, then rotation.
 
     An output pixel ``p`` (pixels from the image centre) samples the input at
-    ``centre + S @ F @ R @ p``, where ``R`` rotates by the angle, ``F`` mirrors x when flipped
+    ``centre + S @ F @ R @ p``, where ``R`` turns the sampling grid so that the content turns
+    counter-clockwise by the angle (torchvision's convention), ``F`` mirrors x when flipped
     and ``S`` shrinks the output frame to the box. ``affine_grid`` works in normalised
     coordinates (-1..1 across the image), so the matrix is wrapped in the pixel<->normalised
     scalings, which keeps rotations right-angled on non-square images.
@@ -131,8 +132,8 @@ def interpolation_matrices(start: Tensor, length: Tensor, size: int) -> Tensor:
 def crop_and_flip(x: Tensor, boxes: Tensor, flip: Tensor) -> Tensor:
     """Resized crops of ``x`` (N, C, H, W), mirrored where ``flip`` (N,) is True.
 
-    Without rotation the warp is separable: resampling the columns and then the rows of every
-    image is two batched matrix products with (N, W, W) and (N, H, H) bilinear weight matrices,
+    Without rotation the warp is separable: resampling the rows and then the columns of every
+    image is two batched matrix products with (N, H, H) and (N, W, W) bilinear weight matrices,
     much faster than ``grid_sample`` on a CPU and equal to it up to rounding.
     """
     n, c, height, width = x.shape

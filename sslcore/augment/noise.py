@@ -1,7 +1,7 @@
 """Additive Gaussian pixel noise.
 
 The noise tensor is as large as the batch. It is drawn on the generator's device (a CPU
-generator gives CPU noise, moved to the images' device afterwards) so the same seed gives the
+generator gives CPU noise, moved to the images' device afterwards) so a CPU generator gives the
 same views on every device; pass a generator on the images' device to skip that copy on a GPU.
 """
 
