@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from torchvision.ops import roi_align
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
+from sslcore.config import ConfigError, Section, spec
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
 from sslcore.objectives.ema import cosine_momentum, ema_update, momentum_copy
@@ -106,6 +106,23 @@ def local_crops(
         ).to(view.dtype)  # (B, 5): image index, x1, y1, x2, y2
         crops.append(roi_align(view, boxes, size, aligned=True))
     return crops
+
+
+def check_accepts_size(backbone: Backbone, channels: int, size: int) -> None:
+    """Raise ConfigError unless ``backbone`` can embed ``size`` x ``size`` images (local crops)."""
+    was_training = backbone.training
+    backbone.eval()
+    try:
+        with torch.no_grad():
+            backbone(torch.zeros(2, channels, size, size))
+    except (ValueError, RuntimeError):
+        raise ConfigError(
+            "objective.params.local_crops",
+            f"local crops are {size}x{size} images, which this backbone cannot embed "
+            "(it is built for one image size); use convnet or a resnet, or 0 local crops",
+        ) from None
+    finally:
+        backbone.train(was_training)
 
 
 class DINO(Objective):
@@ -206,6 +223,8 @@ class DINO(Objective):
 
     def __init__(self, backbone: Backbone, config: DINO.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
+        if config.local_crops:
+            check_accepts_size(backbone, image.channels, image.size // 2)
         self.head = DINOHead(
             backbone.out_dim, config.proj_hidden_dim, config.bottleneck_dim, config.out_dim
         )
