@@ -14,6 +14,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+import torch
+
 from sslcore.backbones.base import Backbone, SizeRule
 from sslcore.backbones.convnet import build_convnet, convnet_sizes
 from sslcore.backbones.mlp import build_mlp, mlp_sizes
@@ -72,7 +74,9 @@ def _catalogue() -> tuple[tuple[str, str, int, int, str], ...]:
     rows = []
     for name, builder in BACKBONES.items():
         named = dataclasses.replace(BackboneConfig(), name=name)
-        model = builder(named, 3, 32)
+        # On the meta device: shapes only, so no memory, no time and no draw from torch's RNG.
+        with torch.device("meta"):
+            model = builder(named, 3, 32)
         params = sum(p.numel() for p in model.parameters())
         summary = (inspect.getdoc(builder) or name).splitlines()[0]
         sizes = SIZE_RULES[name](named).describe()
