@@ -48,24 +48,28 @@ def extract_features(
 
     Args:
         encode: maps (B, C, H, W) float images in [0, 1] to (B, d) features.
-        images: (N, C, H, W) uint8 images; they are converted to floats in [0, 1] batch by
-            batch on ``device``, so the whole set never exists in float on the device.
+        images: (N, C, H, W) uint8 images (converted to floats in [0, 1] batch by batch on
+            ``device``, so the whole set never exists in float there), or floats in [0, 1]
+            (augmented views).
         device: where ``encode`` runs (its parameters must already be there).
         batch_size: images per forward pass.
 
     Returns:
         (N, d) float32 features on the CPU.
     """
-    if images.dtype != torch.uint8 or images.dim() != 4:
+    if images.dim() != 4 or not (images.dtype == torch.uint8 or images.is_floating_point()):
         raise ValueError(
-            f"images must be a (N, C, H, W) uint8 tensor, got {tuple(images.shape)} {images.dtype}"
+            "images must be a (N, C, H, W) uint8 or float tensor, got "
+            f"{tuple(images.shape)} {images.dtype}"
         )
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     chunks = []
     with eval_mode(_owning_module(encode)):
         for start in range(0, images.shape[0], batch_size):
-            x = images[start : start + batch_size].to(device).float().div_(255.0)
+            x = images[start : start + batch_size].to(device).float()
+            if images.dtype == torch.uint8:
+                x = x.div_(255.0)
             h = encode(x)  # (B, d)
             chunks.append(h.float().reshape(h.shape[0], -1).cpu())
     if not chunks:

@@ -1,0 +1,54 @@
+"""``sslcore eval RUN_DIR --protocol ...``: evaluate a trained run; results go to its eval/."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sslcore.eval.run_eval import PROTOCOLS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="evaluate a run: kNN, linear probe, fine-tuning, probes, ...")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory")
+    p.add_argument("--protocol", required=True, choices=PROTOCOLS)
+    p.add_argument(
+        "--labels-fraction",
+        type=float,
+        default=None,
+        help="use only this class-balanced share of the training labels, in (0, 1]",
+    )
+    p.add_argument("--steps", type=int, help="fine-tuning steps (finetune, supervised, "
+                   "label-efficiency)")  # fmt: skip
+    p.add_argument("--device", help="cpu, cuda, mps or auto (default: the run's device)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=evaluate)
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from sslcore.eval.run_eval import evaluate_run  # loads torch and the data only when run
+
+    options: dict[str, Any] = {}
+    if args.steps is not None:
+        options["steps"] = args.steps
+    if args.device is not None:
+        options["device"] = args.device
+    result = evaluate_run(args.run_dir, args.protocol, args.labels_fraction, **options)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['run_id']}: {args.protocol} ({result['seconds']:.1f} s)")
+    if "accuracy" in result:
+        print(f"  accuracy  {result['accuracy']:.1%}")
+    for row in result.get("rows", []):
+        figures = "  ".join(f"{k} {row[k]:.1%}" for k in row if k not in ("fraction", "n_labels"))
+        print(f"  {row['fraction']:>6.1%} ({row['n_labels']} labels)  {figures}")
+    for factor in result.get("factors", []):
+        print(f"  {factor['factor']:12} {factor['metric']:8} {factor['score']:.3f} "
+              f"(chance {factor['chance']:.3f})")  # fmt: skip
+    for key in ("std", "std_ideal", "rankme", "rank_max", "alignment", "uniformity"):
+        if key in result:
+            print(f"  {key:12} {result[key]:.4f}")
+    print(f"  saved to {args.run_dir}/eval/{result['name']}.json")
+    return 0

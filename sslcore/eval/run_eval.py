@@ -1,0 +1,217 @@
+"""Evaluate a run directory: the entry point of ``sslcore eval`` and the dashboard's Evaluate page.
+
+:func:`evaluate_run` loads the run's trained backbone (``checkpoints/last.pt``) and its dataset's
+train and test splits, runs one protocol, and writes the result to ``eval/<name>.json``, where
+``<name>`` is the protocol, followed by ``-<p>pct`` when only p% of the labels were used
+(``finetune-1pct``), so results at different fractions sit side by side.
+
+Protocols (all scored on the held-out test split):
+
+- ``knn``: weighted kNN on frozen features (k and τ from the run's monitor settings);
+- ``linear``: linear probe on frozen features;
+- ``finetune``: the pretrained backbone trained with a linear head;
+- ``supervised``: the same from a freshly initialised backbone (the baseline);
+- ``label-efficiency``: all four methods at 1%, 10% and 100% of the labels;
+- ``probes``: one linear probe per recorded factor (``shapes``);
+- ``collapse``: std, RankMe, alignment (two augmented views of each test image, made with the
+  run's own augmentations) and uniformity of the test features.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from sslcore.augment import build_augmenter
+from sslcore.backbones import Backbone, build_backbone
+from sslcore.config import RunConfig
+from sslcore.data import load_dataset
+from sslcore.data.dataset import ImageDataset
+from sslcore.eval.collapse import collapse_report
+from sslcore.eval.features import extract_features
+from sslcore.eval.finetune import FinetuneSettings, finetune
+from sslcore.eval.knn import knn_accuracy
+from sslcore.eval.label_efficiency import DEFAULT_FRACTIONS, label_efficiency
+from sslcore.eval.linear_probe import linear_probe
+from sslcore.eval.probes import factor_probes
+from sslcore.eval.splits import label_subset
+from sslcore.store import RunStore
+from sslcore.train.checkpoint import load_backbone
+from sslcore.train.device import resolve_device
+
+log = logging.getLogger(__name__)
+
+PROTOCOLS = ("knn", "linear", "finetune", "supervised", "label-efficiency", "probes", "collapse")
+LABELLED_PROTOCOLS = ("knn", "linear", "finetune", "supervised", "label-efficiency")
+FINETUNE_OPTIONS = tuple(f.name for f in dataclasses.fields(FinetuneSettings))
+OPTIONS = ("k", "temperature", "fractions", "device", *FINETUNE_OPTIONS)
+
+
+@dataclasses.dataclass
+class _Context:
+    """What every protocol needs: the run, its trained backbone, both splits, the device."""
+
+    config: RunConfig
+    backbone: Backbone
+    train: ImageDataset
+    test: ImageDataset
+    device: torch.device
+    options: dict[str, Any]
+
+    def fresh_backbone(self) -> Backbone:
+        """An untrained backbone of the run's kind, seeded by the run's seed."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.config.seed)
+            return build_backbone(self.config.backbone, self.train.channels, self.train.size)
+
+    def features(self, dataset: ImageDataset) -> torch.Tensor:
+        return extract_features(self.backbone, dataset.images, self.device)
+
+    def settings(self) -> FinetuneSettings:
+        given = {k: v for k, v in self.options.items() if k in FINETUNE_OPTIONS}
+        return FinetuneSettings(**({"seed": self.config.seed} | given))
+
+    @property
+    def num_classes(self) -> int:
+        assert self.train.labels is not None and self.test.labels is not None
+        return max(len(self.train.classes), int(self.train.labels.max()) + 1,
+                   int(self.test.labels.max()) + 1)  # fmt: skip
+
+
+def result_name(protocol: str, labels_fraction: float | None) -> str:
+    """The file stem of a result: ``linear``, ``linear-10pct``, ``finetune-0.5pct``."""
+    if labels_fraction is None or labels_fraction == 1:
+        return protocol
+    return f"{protocol}-{labels_fraction * 100:g}pct"
+
+
+def _check(protocol: str, labels_fraction: float | None, options: dict[str, Any]) -> None:
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol {protocol!r} is not one of: {', '.join(PROTOCOLS)}")
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown option {unknown[0]!r}; known options: {', '.join(OPTIONS)}")
+    if labels_fraction is not None:
+        if protocol not in ("knn", "linear", "finetune", "supervised"):
+            raise ValueError(f"--labels-fraction does not apply to the {protocol} protocol")
+        if not 0 < labels_fraction <= 1:
+            raise ValueError(f"labels fraction must be in (0, 1], got {labels_fraction}")
+
+
+def _labelled(ctx: _Context, fraction: float | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices and labels of the training images whose labels this evaluation may use."""
+    assert ctx.train.labels is not None
+    index = label_subset(ctx.train.labels, fraction or 1.0, ctx.settings().seed)
+    return index, ctx.train.labels[index]
+
+
+def _classify(ctx: _Context, protocol: str, fraction: float | None) -> dict[str, Any]:
+    index, labels = _labelled(ctx, fraction)
+    test_labels = ctx.test.labels
+    assert test_labels is not None
+    out: dict[str, Any] = {"n_labels": int(index.numel())}
+    if protocol in ("knn", "linear"):
+        train_features = ctx.features(ctx.train)[index]
+        test_features = ctx.features(ctx.test)
+        if protocol == "knn":
+            k = int(ctx.options.get("k", ctx.config.monitor.knn_k))
+            temperature = float(ctx.options.get("temperature", ctx.config.monitor.knn_temperature))
+            out |= {"k": k, "temperature": temperature}
+            out["accuracy"] = knn_accuracy(train_features, labels, test_features, test_labels,
+                                           ctx.num_classes, k, temperature)  # fmt: skip
+        else:
+            out["accuracy"] = linear_probe(train_features, labels, test_features, test_labels,
+                                           ctx.num_classes).accuracy  # fmt: skip
+        return out
+    backbone = ctx.backbone if protocol == "finetune" else ctx.fresh_backbone()
+    settings = ctx.settings()
+    result = finetune(backbone, ctx.train.images[index], labels, ctx.test.images, test_labels,
+                      ctx.num_classes, settings, ctx.device)  # fmt: skip
+    return out | {"accuracy": result.accuracy, "final_loss": result.final_loss,
+                  "settings": dataclasses.asdict(settings)}  # fmt: skip
+
+
+def _collapse(ctx: _Context) -> dict[str, Any]:
+    generator = torch.Generator().manual_seed(ctx.config.seed)
+    view_1, view_2 = build_augmenter(ctx.config.augment)(ctx.test.images, 2, generator)
+    report = collapse_report(
+        extract_features(ctx.backbone, view_1, ctx.device),
+        extract_features(ctx.backbone, view_2, ctx.device),
+    )
+    return dict(report)
+
+
+def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[str, Any]:
+    if protocol in LABELLED_PROTOCOLS and (ctx.train.labels is None or ctx.test.labels is None):
+        raise ValueError(
+            f"dataset {ctx.config.data.dataset!r} has no labels: the {protocol} protocol needs "
+            "them (use probes or collapse, which do not)"
+        )
+    if protocol == "label-efficiency":
+        fractions = ctx.options.get("fractions", DEFAULT_FRACTIONS)
+        rows = label_efficiency(ctx.backbone, ctx.fresh_backbone, ctx.train, ctx.test,
+                                fractions, ctx.settings(), ctx.device)  # fmt: skip
+        full = [row for row in rows if row["fraction"] == 1.0]
+        best = full[0] if full else rows[-1]
+        return {"rows": rows, "accuracy": best["ssl_linear"],
+                "settings": dataclasses.asdict(ctx.settings())}  # fmt: skip
+    if protocol == "probes":
+        scores = factor_probes(ctx.features(ctx.train), ctx.train, ctx.features(ctx.test),
+                               ctx.test)  # fmt: skip
+        return {"factors": [dataclasses.asdict(s) for s in scores]}
+    if protocol == "collapse":
+        return _collapse(ctx)
+    return _classify(ctx, protocol, fraction)
+
+
+def evaluate_run(
+    run_dir: str | Path, protocol: str, labels_fraction: float | None = None, **options: Any
+) -> dict[str, Any]:
+    """Run one evaluation protocol on a run and save the result in its ``eval/`` folder.
+
+    Args:
+        run_dir: the run directory (it needs ``checkpoints/last.pt``).
+        protocol: one of :data:`PROTOCOLS`.
+        labels_fraction: use only this class-balanced share of the training labels (knn,
+            linear, finetune, supervised); None uses them all.
+        **options: ``k`` and ``temperature`` (knn), ``fractions`` (label-efficiency),
+            ``device`` (default: the run's), and the fields of :class:`FinetuneSettings`
+            (``steps``, ``batch_size``, ``lr``, ``weight_decay``, ``warmup_steps``, ``seed``;
+            ``seed`` also draws the label subset).
+
+    Returns:
+        The saved result: ``protocol``, ``run_id``, ``dataset``, ``n_train``, ``n_test``,
+        ``labels_fraction``, ``seconds``, ``name`` (the file stem), and the protocol's figures;
+        ``accuracy`` (test accuracy in [0, 1]) wherever the protocol has one.
+    """
+    _check(protocol, labels_fraction, options)
+    started = time.perf_counter()
+    store = RunStore(Path(run_dir))
+    backbone, config = load_backbone(store.path)
+    device = resolve_device(str(options.get("device", config.device)))
+    ctx = _Context(config, backbone.to(device), load_dataset(config.data, "train"),
+                   load_dataset(config.data, "test"), device, options)  # fmt: skip
+    log.info("evaluating %s with %s", store.run_id, protocol)
+    figures = _run_protocol(ctx, protocol, labels_fraction)
+    status = store.status() or {}
+    name = result_name(protocol, labels_fraction)
+    result = {
+        "protocol": protocol,
+        "name": name,
+        "run_id": store.run_id,
+        "step": status.get("step"),
+        "dataset": config.data.dataset,
+        "backbone": config.backbone.name,
+        "n_train": len(ctx.train),
+        "n_test": len(ctx.test),
+        "labels_fraction": labels_fraction,
+        "created": time.time(),
+    } | figures
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    store.save_eval(name, result)
+    return result
