@@ -1,8 +1,10 @@
 """Named starting points for the augmentation settings, adapted to small (32x32) images.
 
 - ``none``: every image unchanged (a baseline: what does the objective learn without views?).
-- ``weak``: FixMatch's "weak" augmentation, flip and a mild shift/zoom; colours survive, so a
-  network may solve the task by colour alone (the colour shortcut).
+- ``weak``: in the spirit of FixMatch's "weak" augmentation (flip and shift): flip and a mild
+  crop (60-100% of the area); colours survive, which pixel-level pretext tasks (colorization,
+  rotation, jigsaw, autoencoders) need, and which lets a contrastive network take the colour
+  shortcut.
 - ``simclr``: SimCLR's CIFAR-10 recipe (Chen et al., 2020, Appendix B.9): random resized crop,
   flip, colour jitter of strength 0.5 with p=0.8, grayscale with p=0.2, no blur. The crop keeps
   at least 30% of the area (SimCLR: 8%), which learned shapes within a minute on 32x32 shapes.
