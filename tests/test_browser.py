@@ -105,9 +105,10 @@ def plotted_points(page, title: str) -> int:
     return page.evaluate(
         """(title) => {
             for (const plot of document.querySelectorAll('.js-plotly-plot')) {
-                const text = plot.layout && plot.layout.title && plot.layout.title.text;
-                if (text === title && plot.data && plot.data.length)
-                    return plot.data[0].x.length;
+                const raw = (plot.layout && plot.layout.title && plot.layout.title.text) || '';
+                const trace = plot._fullData && plot._fullData[0];
+                if (raw.replace(/<[^>]+>/g, '') === title && trace && trace.x)
+                    return trace.x.length;
             }
             return 0;
         }""",

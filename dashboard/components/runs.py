@@ -37,15 +37,17 @@ def all_runs() -> list[RunStore]:
 
 
 def describe(store: RunStore) -> str:
-    """A one-line label: state, objective / backbone / dataset, step, run id."""
+    """A stable one-line label: objective / backbone / dataset and the run id.
+
+    It leaves out the state and step on purpose: a select box whose option labels change
+    between reruns becomes a new widget and loses the user's choice.
+    """
     config: dict[str, Any] = store.config() or {}
-    status: dict[str, Any] = store.status() or {}
     what = "/".join(
         str(config.get(section, {}).get(key, "?"))
         for section, key in (("objective", "name"), ("backbone", "name"), ("data", "dataset"))
     )
-    step = f"{status.get('step', 0)}/{status.get('total_steps', '?')}"
-    return f"{status.get('state', '?').upper()} · {what} · step {step} · {store.run_id}"
+    return f"{what} · {store.run_id}"
 
 
 def pick_run(label: str, key: str, preferred: str = "") -> RunStore | None:
