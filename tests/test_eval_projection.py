@@ -1,0 +1,49 @@
+"""Projections: consecutive frames of a slowly changing embedding stay aligned."""
+
+import numpy as np
+import pytest
+from scipy.spatial import procrustes
+
+from sslcore.eval.projection import Layout, procrustes_align, project
+
+
+def clusters(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = np.random.default_rng(7).normal(size=(4, 16)) * 4
+    return (centres[np.arange(n) % 4] + rng.normal(size=(n, 16))).astype(np.float32)
+
+
+def test_procrustes_undoes_a_rotation_mirror_scale_and_shift():
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=(50, 2))
+    turn = np.array([[0.0, -1.0], [1.0, 0.0]]) @ np.diag([1.0, -1.0])
+    moved = 3.0 * reference @ turn + np.array([5.0, -2.0])
+    assert np.allclose(procrustes_align(moved, reference), reference)
+
+
+# UMAP compiles with numba on first use in a process (tens of seconds): marked slow.
+@pytest.mark.parametrize("method", [pytest.param("umap", marks=pytest.mark.slow), "pca", "tsne"])
+def test_a_perturbed_frame_stays_where_the_last_one_was(method):
+    x = clusters(120, seed=0)
+    first = project(x, method, seed=0)
+    nudged = x + 0.05 * np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
+    second = project(nudged, method, previous=first, seed=0)
+    assert second.shape == (120, 2)
+    # Aligned in place: small disparity even before scipy's own best fit would realign them.
+    raw_disparity = np.sum((second - first) ** 2) / np.sum((first - first.mean(0)) ** 2)
+    assert raw_disparity < 0.1
+    assert procrustes(first, second)[2] < 0.1
+
+
+def test_new_images_are_matched_by_id():
+    x = clusters(120, seed=0)
+    first = project(x[:100], "pca", ids=np.arange(100))
+    second = project(x[20:], "pca", previous=Layout(np.arange(100), first), ids=np.arange(20, 120))
+    assert np.allclose(second[:80], first[20:], atol=0.5 * first.std())
+
+
+def test_too_many_points_and_unknown_methods_are_refused():
+    with pytest.raises(ValueError, match="5000"):
+        project(np.zeros((5001, 3)), "pca")
+    with pytest.raises(ValueError, match="not one of: umap, pca, tsne"):
+        project(clusters(10, 0), "isomap")
