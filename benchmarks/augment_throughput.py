@@ -119,7 +119,8 @@ def main() -> None:
     print(
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
         f"(nproc {len(os.sched_getaffinity(0))}); torch {torch.__version__}; "
-        f"MALLOC_* variables {malloc}. SimCLR preset, {SIZE}x{SIZE} RGB, batch {BATCH}, "
+        f"MALLOC_* variables {malloc}; load average {os.getloadavg()[0]:.1f} at the end. "
+        f"SimCLR preset, {SIZE}x{SIZE} RGB, batch {BATCH}, "
         f"{N_VIEWS} views.\n"
     )
     print("| pipeline | threads | views/s | ms per batch of 512 views |")
