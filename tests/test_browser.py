@@ -192,7 +192,7 @@ def test_a_lesson_in_the_browser(lab_server: str) -> None:
             page.reload()
             page.get_by_text("Train and watch it learn").wait_for()
             page.get_by_text(run_id).first.wait_for()
-            assert plotted_points(page, "Loss") >= 2
+            wait_for(lambda: plotted_points(page, "Loss") >= 2, 120, "the curves after reload")
 
             for title, name in (
                 ("Evaluate", "evaluate"),

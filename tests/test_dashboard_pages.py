@@ -151,6 +151,11 @@ def test_every_page_shows_a_finished_run(dashboard_runs_dir: Path) -> None:
     embeddings = page_app("embeddings", {state.RUN_PARAM: run_id}).run()
     assert embeddings.get("arrow_vega_lite_chart") or embeddings.get("vega_lite_chart")
     assert {w.label for w in embeddings.selectbox} >= {"Run", "Colour by"}
+    evaluate = page_app("evaluate", {state.RUN_PARAM: run_id}).run()
+    next(w for w in evaluate.selectbox if w.label == "Protocol").select("knn").run()
+    next(b for b in evaluate.button if b.label == "Run").click().run(timeout=240)
+    assert not evaluate.exception
+    assert any(m.label.startswith("kNN") for m in evaluate.metric)
 
 
 def test_learn_page_has_a_card_per_objective_and_three_lessons(

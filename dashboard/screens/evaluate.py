@@ -13,6 +13,7 @@ from dashboard import state
 from dashboard.components import charts, page, runs
 from sslcore.store import RunStore
 
+# Plain-language names of the protocols of sslcore.eval.run_eval (a new one shows by its key).
 PROTOCOLS = {
     "knn": "kNN classifier (frozen features)",
     "linear": "Linear probe (frozen features)",
@@ -35,26 +36,25 @@ def numbers(result: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def curve_frame(result: Mapping[str, Any]) -> pd.DataFrame:
-    """Label-efficiency rows (fraction, method, accuracy) from a result.
+CURVE_METHODS = {
+    "ssl_linear": "self-supervised + linear probe",
+    "ssl_finetune": "self-supervised + fine-tuning",
+    "supervised": "supervised from scratch",
+    "random_linear": "random network + linear probe",
+}
 
-    Accepts ``{"rows": [{"fraction", "method", "accuracy"}, ...]}`` or
-    ``{"fractions": [...], "<method>": [accuracy per fraction], ...}`` (optionally under
-    ``"curves"``).
-    """
-    if isinstance(result.get("rows"), list):
-        return pd.DataFrame(result["rows"])
-    curves = result.get("curves", result)
-    fractions = curves.get("fractions") or result.get("fractions")
-    if not isinstance(fractions, list):
+
+def curve_frame(result: Mapping[str, Any]) -> pd.DataFrame:
+    """Long rows (fraction, method, accuracy) from a label-efficiency result's ``rows``."""
+    wide = pd.DataFrame(result.get("rows", []))
+    methods = [m for m in CURVE_METHODS if m in wide.columns]
+    if wide.empty or not methods:
         return pd.DataFrame()
-    rows = [
-        {"fraction": f, "method": name, "accuracy": a}
-        for name, values in curves.items()
-        if name != "fractions" and isinstance(values, list) and len(values) == len(fractions)
-        for f, a in zip(fractions, values, strict=True)
-    ]
-    return pd.DataFrame(rows)
+    long = wide.melt(
+        id_vars=["fraction"], value_vars=methods, var_name="method", value_name="accuracy"
+    )
+    long["method"] = long["method"].map(CURVE_METHODS)
+    return long
 
 
 def label_efficiency_figure(frame: pd.DataFrame) -> go.Figure:
@@ -95,18 +95,18 @@ def probes_figure(scores: Mapping[str, float]) -> go.Figure:
 
 
 def probe_scores(result: Mapping[str, Any]) -> dict[str, float]:
-    """factor -> score, from ``{"factors": {...}}`` or the result's top-level numbers."""
-    factors = result.get("factors")
-    if isinstance(factors, Mapping):
-        return {k: float(v["score"] if isinstance(v, Mapping) else v) for k, v in factors.items()}
-    return {k: v for k, v in numbers(result).items() if k != "accuracy"}
+    """factor (metric) -> score, from a probes result's ``factors`` list."""
+    return {
+        f"{row['factor']} ({row['metric']})": float(row["score"])
+        for row in result.get("factors", [])
+    }
 
 
 def run_protocol(store: RunStore, protocol: str, fraction: float | None) -> None:
     """Run one protocol now (this tab waits; the result is saved in the run's eval/ folder)."""
     from sslcore.eval.run_eval import evaluate_run
 
-    with st.spinner(f"Running {PROTOCOLS[protocol].split(' (')[0]}…"):
+    with st.spinner(f"Running {PROTOCOLS.get(protocol, protocol).split(' (')[0]}…"):
         try:
             result = evaluate_run(store.path, protocol, labels_fraction=fraction)
         except (ValueError, FileNotFoundError, RuntimeError) as err:
@@ -136,6 +136,10 @@ def render_results(store: RunStore) -> None:
         if not frame.empty:
             charts.show(label_efficiency_figure(frame), key="label-efficiency")
     if "probes" in results:
+        st.caption(
+            "Accuracy for categories (shape, colour), R² for numbers (size, position, "
+            "angle). A factor the augmentations hid from the model scores low."
+        )
         scores = probe_scores(results["probes"])
         if scores:
             charts.show(probes_figure(scores), key="probes")
