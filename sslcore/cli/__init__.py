@@ -11,10 +11,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from sslcore.cli import backbones_cmd, datasets_cmd, objectives_cmd, runs_cmd, train_cmd
+from sslcore.cli import (
+    backbones_cmd,
+    datasets_cmd,
+    eval_cmd,
+    objectives_cmd,
+    runs_cmd,
+    train_cmd,
+)
 from sslcore.config import ConfigError
 
-COMMANDS = (datasets_cmd, backbones_cmd, objectives_cmd, train_cmd, runs_cmd)
+COMMANDS = (datasets_cmd, backbones_cmd, objectives_cmd, train_cmd, runs_cmd, eval_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
