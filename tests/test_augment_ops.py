@@ -16,7 +16,12 @@ from sslcore.augment.color import (
     random_grayscale,
     solarize,
 )
-from sslcore.augment.color_jitter import ADJUSTMENTS, jitter_factors, random_color_jitter
+from sslcore.augment.color_jitter import (
+    ADJUSTMENTS,
+    blend_step,
+    jitter_factors,
+    random_color_jitter,
+)
 from sslcore.augment.draws import coin
 from sslcore.augment.erasing import random_erasing
 from sslcore.augment.geometry import (
@@ -199,3 +204,16 @@ def test_colour_jitter_factors_follow_simclr_strength():
     assert factors[:, :3].min() >= 0.6 and factors[:, :3].max() <= 1.4  # 1 -+ 0.8 s
     assert factors[:, 3].abs().max() <= 0.1  # 0.2 s
     assert factors[:, 3].abs().max() > 0.09 and factors[:, :3].min() < 0.61
+
+
+def test_fused_blend_step_matches_each_adjustment_and_spares_the_rest():
+    x = torch.rand(5, 3, 8, 8, generator=torch.Generator().manual_seed(4))
+    factors = torch.tensor([[1.3, 0.7, 1.5, 0.1]]).expand(5, 4)
+    step = torch.tensor([0, 1, 2, 3, -1])  # brightness, contrast, saturation, hue, nothing
+    out = blend_step(x, step, factors)
+    for i, which in enumerate(step.tolist()[:3]):
+        expected = ADJUSTMENTS[which](x[i : i + 1], factors[i : i + 1, which])
+        torch.testing.assert_close(out[i : i + 1], expected, atol=1e-6, rtol=0)
+    assert torch.equal(out[3:], x[3:])
+    gray = x[:, :1]
+    assert torch.equal(blend_step(gray, torch.full((5,), 2), factors), gray)

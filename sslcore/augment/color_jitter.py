@@ -6,8 +6,11 @@ turns, all applied with probability ``p``. Like torchvision's ``ColorJitter`` (w
 and solo-learn use), the four adjustments run in a random order; here every image draws its own
 order as well as its own factors. Each adjustment clamps to [0, 1], as torchvision's do.
 
-To stay batched, the jittered images are sorted by their order (24 possible), and each group of
-images sharing an order goes through the four adjustments as one slice of the batch.
+To stay batched, the jitter runs in four steps. At each step every jittered image makes the
+adjustment its order puts there. Brightness, contrast and saturation are all a blend
+``clamp(f * x + (1 - f) * reference)`` (reference black, mean grey or the image's own grey), so
+one fused blend serves the whole batch at once, with ``f = 1`` (no change) for images whose
+step is the hue or who are not jittered; the hue turn then runs on the images whose step it is.
 """
 
 from __future__ import annotations
@@ -15,10 +18,18 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from sslcore.augment.color import adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation
-from sslcore.augment.draws import coin, uniform
+from sslcore.augment.color import (
+    adjust_brightness,
+    adjust_contrast,
+    adjust_hue,
+    adjust_saturation,
+    luminance,
+)
+from sslcore.augment.draws import apply_to_rows, coin, uniform
 
+# The adjustments in the column order of jitter_factors (BRIGHTNESS = 0, ..., HUE = 3).
 ADJUSTMENTS = (adjust_brightness, adjust_contrast, adjust_saturation, adjust_hue)
+CONTRAST, SATURATION, HUE = 1, 2, 3
 
 
 def jitter_factors(generator: torch.Generator, n: int, strength: float) -> Tensor:
@@ -27,6 +38,33 @@ def jitter_factors(generator: torch.Generator, n: int, strength: float) -> Tenso
     factors = uniform(generator, (n, 3), low, high)
     hue = uniform(generator, (n, 1), -0.2 * strength, 0.2 * strength)
     return torch.cat([factors, hue], dim=1)
+
+
+def blend_step(x: Tensor, step: Tensor, factors: Tensor) -> Tensor:
+    """Brightness, contrast or saturation, whichever ``step`` (N,) names for each image.
+
+    Equals ``ADJUSTMENTS[step[i]](x[i], factors[i, step[i]])`` for steps 0-2 and leaves the
+    image unchanged for any other step (hue, or -1 for "no jitter").
+
+    Args:
+        x: (N, C, H, W) images in [0, 1].
+        step: (N,) int adjustment index per image.
+        factors: (N, 4) the images' jitter factors.
+    """
+    blends = (step >= 0) & (step < HUE)
+    if x.shape[1] == 1:  # saturation leaves one-channel images unchanged
+        blends &= step != SATURATION
+    chosen = factors.gather(1, step.clamp(0, 3).unsqueeze(1)).squeeze(1)
+    f = torch.where(blends, chosen, torch.ones_like(chosen))
+    f = f.to(device=x.device, dtype=x.dtype).view(-1, 1, 1, 1)
+    to_contrast = (blends & (step == CONTRAST)).to(device=x.device, dtype=x.dtype)
+    to_saturation = (blends & (step == SATURATION)).to(device=x.device, dtype=x.dtype)
+    grey = luminance(x)  # (N, 1, H, W)
+    mean_grey = grey.mean(dim=(1, 2, 3), keepdim=True)  # (N, 1, 1, 1)
+    # Reference: black for brightness, mean grey for contrast, own grey for saturation.
+    reference = grey * to_saturation.view(-1, 1, 1, 1)
+    reference.add_(mean_grey * to_contrast.view(-1, 1, 1, 1))
+    return (x * f).add_(reference.mul_(1 - f)).clamp_(0.0, 1.0)
 
 
 def random_color_jitter(
@@ -46,23 +84,17 @@ def random_color_jitter(
     n = x.shape[0]
     jittered = coin(generator, n, prob)
     factors = jitter_factors(generator, n, strength)
-    # (n, 4): order[i] lists the adjustments image i applies, first to last.
+    # (n, 4): order[i] lists the adjustments image i makes, first to last.
     order = torch.argsort(torch.rand(n, 4, generator=generator, device=generator.device), dim=1)
-    rows = jittered.nonzero().flatten()
-    if rows.numel() == 0:
+    if not jittered.any():
         return x
-    order_code = order[rows] @ torch.tensor([64, 16, 4, 1], device=order.device)
-    order_code, by_order = order_code.sort(stable=True)
-    rows = rows[by_order]
-    _, group_sizes = torch.unique_consecutive(order_code, return_counts=True)
-    rows_on_x = rows.to(x.device)
-    chosen = x.index_select(0, rows_on_x)  # (M, C, H, W), grouped by order
-    chosen_factors = factors[rows].to(x.device)  # (M, 4)
-    jittered_groups, start = [], 0
-    for size in group_sizes.tolist():
-        group = chosen[start : start + size]
-        for which in order[rows[start]].tolist():
-            group = ADJUSTMENTS[which](group, chosen_factors[start : start + size, which])
-        jittered_groups.append(group)
-        start += size
-    return x.index_copy(0, rows_on_x, torch.cat(jittered_groups))
+    for slot in range(4):
+        step = torch.where(jittered, order[:, slot], -1)  # (n,), -1: this image is not jittered
+        x = blend_step(x, step, factors)
+        if x.shape[1] == 3:  # the hue of one-channel images does not change
+            x = apply_to_rows(x, step == HUE, lambda images, rows: _hue(images, factors[rows]))
+    return x
+
+
+def _hue(images: Tensor, factors: Tensor) -> Tensor:
+    return adjust_hue(images, factors[:, HUE])
