@@ -36,6 +36,12 @@ class Rotation(Objective):
     chance (25%). Shapes that look the same after a quarter turn (squares, circles) are
     ambiguous, so the pretext accuracy stays below 100% on such data.
 
+    The task assumes that images have a canonical "up". Digits, MNIST, CIFAR-10 and photos do;
+    the built-in ``shapes`` do not: they are drawn at uniformly random angles, so a turned
+    shape is exactly as likely as an upright one and the angle cannot be predicted (the
+    accuracy stays at chance, 25%). That failure is itself a lesson: a pretext task teaches
+    only as much as the data's regularities allow.
+
     References:
         [0] Gidaris, Singh & Komodakis, Unsupervised Representation Learning by Predicting
             Image Rotations, 2018, https://arxiv.org/abs/1803.07728
