@@ -74,7 +74,7 @@ def read_json(path: Path) -> Any | None:
 
 
 def read_jsonl(path: Path, start: int = 0) -> list[dict[str, Any]]:
-    """All complete JSON lines of ``path`` from byte offset ``start``; a torn last line is skipped."""
+    """The complete JSON lines of ``path`` from byte ``start``; a torn last line is skipped."""
     try:
         with open(path, "rb") as handle:
             handle.seek(start)
@@ -171,14 +171,14 @@ class RunStore:
         if captions is not None:
             arrays["captions"] = np.asarray(captions, dtype=str)
         with atomic_open(path, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
         return path
 
     def save_embeddings(self, step: int, arrays: dict[str, np.ndarray]) -> Path:
         """Save probe-set embeddings (``features``, ``labels``, ``ids``, ``factor_<name>``...)."""
         path = self.path / "embeddings" / f"step_{step:07d}.npz"
         with atomic_open(path, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
         return path
 
     def save_probe_images(self, images: np.ndarray, ids: np.ndarray) -> Path:

@@ -14,8 +14,21 @@ TINY_FLAGS = [f"--set={k}={v}" for k, v in TINY.items() if k != "optim.steps"]
 
 def test_train_then_list_then_resume(tmp_path, capsys):
     runs = tmp_path / "runs"
-    code = main(["train", "--objective", "simclr", "--runs-dir", str(runs), "--name", "demo",
-                 "--steps", "10", *TINY_FLAGS, "--quiet"])
+    code = main(
+        [
+            "train",
+            "--objective",
+            "simclr",
+            "--runs-dir",
+            str(runs),
+            "--name",
+            "demo",
+            "--steps",
+            "10",
+            *TINY_FLAGS,
+            "--quiet",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "finished at step 10" in out

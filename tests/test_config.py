@@ -1,4 +1,4 @@
-"""The run configuration: round trips, UI metadata, and a table of bad values with their messages."""
+"""The run configuration: round trips, UI metadata, and a table of bad values and messages."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ def test_every_field_has_a_label_and_help_for_the_ui():
         for f in dataclasses.fields(section):
             if f.name == "params":
                 continue
-            assert f.metadata.get("label") and f.metadata.get("help"), f"{section.__name__}.{f.name}"
+            assert f.metadata.get("label") and f.metadata.get("help"), (
+                f"{section.__name__}.{f.name}"
+            )
 
 
 def test_objective_params_are_filled_with_the_method_defaults():
@@ -42,22 +44,34 @@ def test_objective_params_are_filled_with_the_method_defaults():
 BAD = [
     ({"optim.batch_size": 0}, "optim.batch_size", "0 is not allowed: an integer from 2 to 4096"),
     ({"optim.lr": -0.1}, "optim.lr", "-0.1 is not allowed: a number from 1e-06 to 10000000"),
-    ({"optim.steps": 2.5}, "optim.steps", "2.5 is not allowed: an integer from 1 to 1000000 is expected"),
+    (
+        {"optim.steps": 2.5},
+        "optim.steps",
+        "2.5 is not allowed: an integer from 1 to 1000000 is expected",
+    ),
     ({"optim.batch_size": True}, "optim.batch_size", "True is not allowed"),
-    ({"optim.optimizer": "adam"}, "optim.optimizer",
-     "'adam' is not one of the allowed values: adamw, sgd, lars"),
+    (
+        {"optim.optimizer": "adam"},
+        "optim.optimizer",
+        "'adam' is not one of the allowed values: adamw, sgd, lars",
+    ),
     ({"data.dataset": "imagenet"}, "data.dataset", "'imagenet' is not a known dataset"),
     ({"data.image_size": 4}, "data.image_size", "4 is not allowed: an integer from 8 to 128"),
     ({"backbone.name": "vgg16"}, "backbone.name", "'vgg16' is not one of the allowed values"),
     ({"objective.name": "magic"}, "objective.name", "'magic' is not one of the allowed values"),
     ({"objective.params": {"temperature": 0}}, "objective.params.temperature", "0"),
-    ({"objective.params": {"tempreature": 0.1}}, "objective.params.tempreature",
-     "unknown field"),
-    ({"augment.crop_scale_min": 0.9, "augment.crop_scale_max": 0.5}, "augment.crop_scale_min",
-     "larger than crop_scale_max"),
+    ({"objective.params": {"tempreature": 0.1}}, "objective.params.tempreature", "unknown field"),
+    (
+        {"augment.crop_scale_min": 0.9, "augment.crop_scale_max": 0.5},
+        "augment.crop_scale_min",
+        "larger than crop_scale_max",
+    ),
     ({"augment.flip_prob": 1.5}, "augment.flip_prob", "1.5 is not allowed: a number from 0 to 1"),
-    ({"backbone.vit_dim": 100, "backbone.vit_heads": 3}, "backbone.vit_dim",
-     "not divisible by vit_heads"),
+    (
+        {"backbone.vit_dim": 100, "backbone.vit_heads": 3},
+        "backbone.vit_dim",
+        "not divisible by vit_heads",
+    ),
     ({"device": "tpu"}, "device", "'tpu' is not one of the allowed values: auto, cpu, cuda, mps"),
     ({"optim.bacth_size": 3}, "optim.bacth_size", "unknown field; known fields:"),
     ({"backbone.name": "vit_tiny", "data.image_size": 30}, "data.image_size", "patch"),

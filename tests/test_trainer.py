@@ -61,16 +61,27 @@ def test_resume_continues_the_same_curve(tmp_path):
 
 
 def test_divergence_fails_with_advice_and_keeps_the_last_good_checkpoint(tmp_path):
-    config = tiny_config(**{"optim.lr": 1e6, "optim.steps": 40, "monitor.checkpoint_every": 1,
-                            "optim.warmup_steps": 0, "optim.optimizer": "sgd"})
+    config = tiny_config(
+        **{
+            "optim.lr": 1e6,
+            "optim.steps": 40,
+            "monitor.checkpoint_every": 1,
+            "optim.warmup_steps": 0,
+            "optim.optimizer": "sgd",
+        }
+    )
     store = new_store(tmp_path, config)
     summary = Trainer(config, store).run()
     assert summary["state"] == "failed"
     status = store.status()
     assert status["state"] == "failed"
-    assert "diverged at step" in status["message"] and "lower the learning rate" in status["message"]
+    assert (
+        "diverged at step" in status["message"] and "lower the learning rate" in status["message"]
+    )
     state = load_checkpoint(store.checkpoint_path())
-    assert all(torch.isfinite(v).all() for v in state["objective"].values() if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in state["objective"].values() if v.is_floating_point()
+    )
     assert json.loads((store.path / "config.json").read_text())["optim"]["lr"] == 1e6
     assert any(e["level"] == "error" for e in store.events())
 

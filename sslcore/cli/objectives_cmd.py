@@ -18,24 +18,28 @@ def describe_objectives() -> list[dict[str, Any]]:
     for name, cls in OBJECTIVES.items():
         params = []
         for f in dataclasses.fields(cls.Config):
-            params.append({
-                "name": f.name,
-                "default": f.default,
-                "label": f.metadata.get("label"),
-                "help": f.metadata.get("help"),
-                "min": f.metadata.get("min"),
-                "max": f.metadata.get("max"),
-                "choices": field_choices(f),
-            })
+            params.append(
+                {
+                    "name": f.name,
+                    "default": f.default,
+                    "label": f.metadata.get("label"),
+                    "help": f.metadata.get("help"),
+                    "min": f.metadata.get("min"),
+                    "max": f.metadata.get("max"),
+                    "choices": field_choices(f),
+                }
+            )
         doc = (cls.__doc__ or "").strip().splitlines()
-        rows.append({
-            "name": name,
-            "family": cls.family,
-            "n_views": cls.n_views,
-            "compatible_backbones": list(cls.compatible_backbones or ["any"]),
-            "summary": doc[0] if doc else "",
-            "hyperparameters": params,
-        })
+        rows.append(
+            {
+                "name": name,
+                "family": cls.family,
+                "n_views": cls.n_views,
+                "compatible_backbones": list(cls.compatible_backbones or ["any"]),
+                "summary": doc[0] if doc else "",
+                "hyperparameters": params,
+            }
+        )
     return rows
 
 

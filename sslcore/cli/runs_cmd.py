@@ -23,18 +23,20 @@ def show_runs(args: argparse.Namespace) -> int:
         metrics = store.metrics()
         knn = [m["knn_accuracy"] for m in metrics if "knn_accuracy" in m]
         losses = [m["loss"] for m in metrics if "loss" in m]
-        rows.append({
-            "run_id": store.run_id,
-            "state": status.get("state", "unknown"),
-            "step": status.get("step", 0),
-            "total_steps": status.get("total_steps", 0),
-            "objective": config.get("objective", {}).get("name"),
-            "dataset": config.get("data", {}).get("dataset"),
-            "backbone": config.get("backbone", {}).get("name"),
-            "loss": losses[-1] if losses else None,
-            "knn_accuracy": knn[-1] if knn else None,
-            "message": status.get("message", ""),
-        })
+        rows.append(
+            {
+                "run_id": store.run_id,
+                "state": status.get("state", "unknown"),
+                "step": status.get("step", 0),
+                "total_steps": status.get("total_steps", 0),
+                "objective": config.get("objective", {}).get("name"),
+                "dataset": config.get("data", {}).get("dataset"),
+                "backbone": config.get("backbone", {}).get("name"),
+                "loss": losses[-1] if losses else None,
+                "knn_accuracy": knn[-1] if knn else None,
+                "message": status.get("message", ""),
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -44,8 +46,10 @@ def show_runs(args: argparse.Namespace) -> int:
     print(f"{'run':44} {'state':11} {'step':>11} {'objective':14} {'loss':>8} {'kNN':>6}")
     for r in rows:
         loss = f"{r['loss']:.4f}" if r["loss"] is not None else "-"
-        knn = f"{r['knn_accuracy']:.1%}" if r["knn_accuracy"] is not None else "-"
+        knn_text = f"{r['knn_accuracy']:.1%}" if r["knn_accuracy"] is not None else "-"
         steps = f"{r['step']}/{r['total_steps']}"
-        print(f"{r['run_id']:44} {r['state']:11} {steps:>11} {r['objective'] or '-':14} "
-              f"{loss:>8} {knn:>6}")
+        print(
+            f"{r['run_id']:44} {r['state']:11} {steps:>11} {r['objective'] or '-':14} "
+            f"{loss:>8} {knn_text:>6}"
+        )
     return 0

@@ -43,8 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--device")
     p.add_argument("--name")
-    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                   help="any config field by its dotted path, e.g. --set monitor.eval_every=25")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="any config field by its dotted path, e.g. --set monitor.eval_every=25",
+    )
     p.add_argument("--runs-dir", type=Path, default=Path("runs"))
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=train)
@@ -93,8 +98,10 @@ class ProgressLine:
             return
         done = int(30 * row["step"] / self.total)
         eta = time.strftime("%M:%S", time.gmtime(row.get("eta_s", 0)))
-        line = (f"\r[{'#' * done}{'.' * (30 - done)}] step {row['step']}/{self.total}  "
-                f"loss {row['loss']:.4f}  {row['images_per_s']:.0f} img/s  ETA {eta}")
+        line = (
+            f"\r[{'#' * done}{'.' * (30 - done)}] step {row['step']}/{self.total}  "
+            f"loss {row['loss']:.4f}  {row['images_per_s']:.0f} img/s  ETA {eta}"
+        )
         print(line, end="", file=sys.stderr, flush=True)
 
 
@@ -110,10 +117,12 @@ def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
         return 1
     knn = summary.get("knn_accuracy")
     knn0 = summary.get("knn_accuracy_start")
-    print(f"run {store.run_id} {summary['state']} at step {summary['step']}: "
-          f"loss {summary['first_loss']:.4f} -> {summary['final_loss']:.4f}"
-          + (f", kNN accuracy {knn0:.1%} -> {knn:.1%}" if knn is not None else "")
-          + f"\n  {store.path}")
+    print(
+        f"run {store.run_id} {summary['state']} at step {summary['step']}: "
+        f"loss {summary['first_loss']:.4f} -> {summary['final_loss']:.4f}"
+        + (f", kNN accuracy {knn0:.1%} -> {knn:.1%}" if knn is not None else "")
+        + f"\n  {store.path}"
+    )
     return 0
 
 

@@ -183,7 +183,7 @@ class Trainer:
             if done % every.log_every == 0 or done == total:
                 now = time.perf_counter()
                 n = done - last_log_step
-                row = {
+                row: dict[str, Any] = {
                     "step": done,
                     "time": time.time(),
                     "elapsed_s": now - run_start,
