@@ -1,0 +1,115 @@
+"""The trainer against a bare PyTorch loop of the same model, loss, batch and augmentations.
+
+Both loops train SimCLR (the registry's objective, so the same projector and NT-Xent) on
+``shapes`` with the same backbone, batch, optimizer and batched augmentations; the bare loop is
+what a researcher would write by hand: index a batch, augment, forward, backward, step. The
+trainer adds its logging, schedule, divergence checks and checkpointing; its live monitor is
+pushed past the measured window, so the ratio shows the cost of the training loop itself.
+
+Run: ``python benchmarks/engine_vs_bare.py [--backbone convnet|resnet18] [--steps 30]``.
+Prints a markdown row; the target is a ratio of at least 0.95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from sslcore.augment import build_augmenter
+from sslcore.config import RunConfig, replace, to_dict
+from sslcore.data import load_dataset
+from sslcore.objectives.base import ImageSpec
+from sslcore.recipes import recipe_config
+from sslcore.store import RunStore
+from sslcore.train import Trainer
+from sslcore.train.build import build_objective, uses_channels_last
+from sslcore.train.optim import build_optimizer
+
+
+def bare_loop(config: RunConfig, steps: int, warmup: int) -> float:
+    """Images per second of a hand-written loop (timed after ``warmup`` steps)."""
+    train = load_dataset(config.data, "train")
+    objective = build_objective(config, ImageSpec(train.channels, train.size))
+    channels_last = uses_channels_last(config)
+    if channels_last:
+        objective = objective.to(memory_format=torch.channels_last)
+    optimizer = build_optimizer(objective, config.optim)
+    augment = build_augmenter(config.augment)
+    generator = torch.Generator().manual_seed(0)
+    batch = config.optim.batch_size
+    start = 0.0
+    for step in range(warmup + steps):
+        if step == warmup:
+            start = time.perf_counter()
+        index = torch.randint(len(train), (batch,), generator=generator)
+        views = augment(train.images[index], 2, generator)
+        if channels_last:
+            views = [v.contiguous(memory_format=torch.channels_last) for v in views]
+        loss = objective(views).loss
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return steps * batch / (time.perf_counter() - start)
+
+
+def engine(config: RunConfig, steps: int, warmup: int) -> float:
+    """Images per second of :class:`Trainer`, from its own metric lines after ``warmup``."""
+    config = replace(
+        config,
+        **{
+            "optim.steps": warmup + steps + 1,
+            "monitor.log_every": 1,
+            "monitor.eval_every": 100_000,
+            "monitor.checkpoint_every": 100_000,
+            "monitor.probe_size": 32,
+        },
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        store = RunStore(Path(folder) / "run")
+        store.create(to_dict(config))
+        Trainer(config, store).run()
+        rows = [m for m in store.metrics() if "elapsed_s" in m]
+    first, last = rows[warmup - 1], rows[warmup + steps - 1]
+    return steps * config.optim.batch_size / (last["elapsed_s"] - first["elapsed_s"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backbone", default="convnet")
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=256)
+    args = parser.parse_args()
+    config = replace(
+        recipe_config("simclr"),
+        **{
+            "backbone.name": args.backbone,
+            "optim.batch_size": args.batch_size,
+            "optim.precision": "fp32",
+            "data.train_size": 4096,
+        },
+    )
+    # Alternate the two, twice, so drift on a shared machine hits both alike.
+    bare: list[float] = []
+    ours: list[float] = []
+    for _ in range(2):
+        bare.append(bare_loop(config, args.steps, args.warmup))
+        ours.append(engine(config, args.steps, args.warmup))
+    b, o = max(bare), max(ours)
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} "
+        f"threads, torch {torch.__version__}, {datetime.date.today()}"
+    )
+    print("| backbone | batch | bare loop img/s | trainer img/s | ratio |")
+    print("|---|---|---|---|---|")
+    print(f"| {args.backbone} | {args.batch_size} | {b:.0f} | {o:.0f} | {o / b:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

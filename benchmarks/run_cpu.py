@@ -1,0 +1,30 @@
+"""Run every CPU benchmark in turn (``make bench``) and print their markdown tables.
+
+Each script measures against a baseline in the same run, so the ratios hold on a shared
+machine even when absolute numbers drift. Copy the output into BENCHMARKS.md with the date.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+SCRIPTS = (
+    ["engine_vs_bare.py"],
+    ["augment_throughput.py"],
+    ["projection_speed.py"],
+)
+
+
+def main() -> int:
+    failed = 0
+    for script, *args in SCRIPTS:
+        print(f"\n## {script}\n", flush=True)
+        failed += subprocess.call([sys.executable, str(HERE / script), *args]) != 0
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
