@@ -316,7 +316,7 @@ class ObjectiveConfig(Section):
         from sslcore.objectives import OBJECTIVES
 
         cls = OBJECTIVES[self.name].Config
-        return from_dict(cls, dict(self.params), prefix="objective.params.")
+        return from_dict(cls, self.params, prefix="objective.params.")
 
     def method_config_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self.method_config())
@@ -427,7 +427,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
     if not isinstance(data, Mapping):
         raise ConfigError(prefix.rstrip("."), f"expected a mapping, got {type(data).__name__}")
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - names)
+    unknown = sorted(str(key) for key in set(data) - names)  # keys from YAML may be numbers
     if unknown:
         raise ConfigError(
             f"{prefix}{unknown[0]}",
@@ -481,7 +481,10 @@ def replace(config: RunConfig, **changes: Any) -> RunConfig:
     for dotted, value in changes.items():
         node = data
         *parents, leaf = dotted.split(".")
-        for key in parents:
+        for depth, key in enumerate(parents):
             node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                section = ".".join(parents[: depth + 1])
+                raise ConfigError(section, f"is a value, not a section: {dotted!r} cannot be set")
         node[leaf] = value
     return from_dict(RunConfig, data)

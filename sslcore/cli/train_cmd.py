@@ -62,9 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _parse_value(text: str) -> Any:
+    """A ``--set`` value read as YAML (``3``, ``1e-3``, ``true``); text YAML cannot parse stays
+    a string, so the config check names the field and what it allows."""
     import yaml
 
-    return yaml.safe_load(text)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
