@@ -185,11 +185,11 @@ def test_noise_has_the_requested_spread_and_stays_in_range():
 
 def test_colour_jitter_gives_each_image_its_own_factors_and_order():
     x = torch.rand(40, 3, 8, 8, generator=torch.Generator().manual_seed(2))
-    out = random_color_jitter(x, torch.Generator().manual_seed(0), 0.5, 1.0)
+    out = random_color_jitter(x, torch.Generator().manual_seed(0), 0.5, 1.0, 0.1)
     # Replay the same draws and jitter each image on its own, in its own order.
     replay = torch.Generator().manual_seed(0)
     coin(replay, 40, 1.0)
-    factors = jitter_factors(replay, 40, 0.5)
+    factors = jitter_factors(replay, 40, 0.5, 0.1)
     order = torch.argsort(torch.rand(40, 4, generator=replay), dim=1)
     for i in range(40):
         expected = x[i : i + 1]
@@ -200,7 +200,7 @@ def test_colour_jitter_gives_each_image_its_own_factors_and_order():
 
 
 def test_colour_jitter_factors_follow_simclr_strength():
-    factors = jitter_factors(torch.Generator().manual_seed(0), 5000, 0.5)
+    factors = jitter_factors(torch.Generator().manual_seed(0), 5000, 0.5, 0.1)
     assert factors[:, :3].min() >= 0.6 and factors[:, :3].max() <= 1.4  # 1 -+ 0.8 s
     assert factors[:, 3].abs().max() <= 0.1  # 0.2 s
     assert factors[:, 3].abs().max() > 0.09 and factors[:, :3].min() < 0.61

@@ -32,11 +32,11 @@ ADJUSTMENTS = (adjust_brightness, adjust_contrast, adjust_saturation, adjust_hue
 CONTRAST, SATURATION, HUE = 1, 2, 3
 
 
-def jitter_factors(generator: torch.Generator, n: int, strength: float) -> Tensor:
+def jitter_factors(generator: torch.Generator, n: int, strength: float, hue_range: float) -> Tensor:
     """(n, 4) brightness, contrast, saturation factors and hue shift, on the generator's device."""
     low, high = max(0.0, 1.0 - 0.8 * strength), 1.0 + 0.8 * strength
     factors = uniform(generator, (n, 3), low, high)
-    hue = uniform(generator, (n, 1), -0.2 * strength, 0.2 * strength)
+    hue = uniform(generator, (n, 1), -hue_range, hue_range)
     return torch.cat([factors, hue], dim=1)
 
 
@@ -68,14 +68,17 @@ def blend_step(x: Tensor, step: Tensor, factors: Tensor) -> Tensor:
 
 
 def random_color_jitter(
-    x: Tensor, generator: torch.Generator, strength: float, prob: float
+    x: Tensor, generator: torch.Generator, strength: float, prob: float, hue_range: float
 ) -> Tensor:
     """Jitter the colours of each image of ``x`` (N, C, H, W) with probability ``prob``.
 
     Args:
         x: float images in [0, 1].
         generator: the source of every random number.
-        strength: SimCLR's ``s`` (0 changes nothing, 1 is the ImageNet setting).
+        strength: SimCLR's ``s`` for brightness, contrast and saturation (0 changes nothing,
+            1 is the ImageNet setting).
+        hue_range: the largest hue turn, as a share of the colour wheel (SimCLR: 0.2 s; 0.5
+            makes every colour equally likely, so colour stops telling images apart).
         prob: the chance that an image is jittered at all.
 
     Returns:
@@ -83,7 +86,7 @@ def random_color_jitter(
     """
     n = x.shape[0]
     jittered = coin(generator, n, prob)
-    factors = jitter_factors(generator, n, strength)
+    factors = jitter_factors(generator, n, strength, hue_range)
     # (n, 4): order[i] lists the adjustments image i makes, first to last.
     order = torch.argsort(torch.rand(n, 4, generator=generator, device=generator.device), dim=1)
     if not jittered.any():

@@ -96,8 +96,10 @@ class Augmenter:
         crop_scale = (c.crop_scale_min, c.crop_scale_max)
         if not geometry_is_identity(crop_scale, c.flip_prob, c.rotation_degrees, height, width):
             x = random_geometry(x, generator, crop_scale, c.flip_prob, c.rotation_degrees)
-        if c.color_jitter_strength > 0 and c.color_jitter_prob > 0:
-            x = random_color_jitter(x, generator, c.color_jitter_strength, c.color_jitter_prob)
+        if (c.color_jitter_strength > 0 or c.hue_jitter > 0) and c.color_jitter_prob > 0:
+            x = random_color_jitter(
+                x, generator, c.color_jitter_strength, c.color_jitter_prob, c.hue_jitter
+            )
         if c.grayscale_prob > 0:
             x = random_grayscale(x, generator, c.grayscale_prob)
         blur_prob, solarize_prob = self._per_view_probs(n_views, batch)

@@ -26,6 +26,7 @@ _NOTHING: dict[str, Any] = {
     "flip_prob": 0.0,
     "rotation_degrees": 0.0,
     "color_jitter_strength": 0.0,
+    "hue_jitter": 0.0,
     "color_jitter_prob": 0.0,
     "grayscale_prob": 0.0,
     "blur_prob": 0.0,
@@ -38,6 +39,7 @@ _SIMCLR: dict[str, Any] = _NOTHING | {
     "crop_scale_min": 0.3,
     "flip_prob": 0.5,
     "color_jitter_strength": 0.5,
+    "hue_jitter": 0.1,
     "color_jitter_prob": 0.8,
     "grayscale_prob": 0.2,
 }
