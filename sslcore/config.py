@@ -288,7 +288,11 @@ class BackboneConfig(Section):
         192, "ViT width", "Token dimension (divisible by the heads).", min=32, max=768, step=32
     )
     vit_heads: int = spec(3, "ViT heads", "Attention heads.", min=1, max=12)
-    init_from: str = spec("scratch", "Initialise from", "scratch, run:<run_id>, or imagenet.")
+    init_from: str = spec(
+        "scratch",
+        "Initialise from",
+        "scratch, run:<run id or run directory>, or imagenet (ResNets, from the torch cache).",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -301,6 +305,9 @@ class BackboneConfig(Section):
 
 @dataclass(frozen=True)
 class ObjectiveConfig(Section):
+        from sslcore.transfer.init_source import check_init_from
+
+        check_init_from(self.name, self.init_from)
     """The pretext objective and its own hyperparameters (see each method's ``Config``)."""
 
     _prefix = "objective."

@@ -1,4 +1,8 @@
-"""``sslcore eval RUN_DIR --protocol ...``: evaluate a trained run; results go to its eval/."""
+"""``sslcore eval RUN_DIR --protocol ... [--dataset OTHER]``: evaluate a trained run.
+
+Results go to the run's eval/ folder; with ``--dataset`` the frozen backbone is evaluated on
+another dataset (transfer), whose images are adapted to it and the adaptation reported.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="use only this class-balanced share of the training labels, in (0, 1]",
     )
+    p.add_argument(
+        "--dataset",
+        default=None,
+        help="evaluate on this dataset instead of the run's own (transfer), e.g. digits; its "
+        "images are converted to the backbone's channels and size, and the result says how",
+    )
     p.add_argument("--steps", type=int, help="fine-tuning steps (finetune, supervised, "
                    "label-efficiency)")  # fmt: skip
     p.add_argument("--device", help="cpu, cuda, mps or auto (default: the run's device)")
@@ -34,11 +44,17 @@ def evaluate(args: argparse.Namespace) -> int:
         options["steps"] = args.steps
     if args.device is not None:
         options["device"] = args.device
-    result = evaluate_run(args.run_dir, args.protocol, args.labels_fraction, **options)
+    result = evaluate_run(
+        args.run_dir, args.protocol, args.labels_fraction, dataset=args.dataset, **options
+    )
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{result['run_id']}: {args.protocol} ({result['seconds']:.1f} s)")
+    print(f"{result['run_id']}: {args.protocol} on {result['dataset']} ({result['seconds']:.1f} s)")
+    adaptation = result.get("adaptation")
+    if adaptation:
+        print(f"  pretrained on {result['pretrain_dataset']}; images adapted: "
+              f"channels {adaptation['channels']}, size {adaptation['size']}")  # fmt: skip
     if "accuracy" in result:
         print(f"  accuracy  {result['accuracy']:.1%}")
     for row in result.get("rows", []):

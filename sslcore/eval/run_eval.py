@@ -5,6 +5,12 @@ train and test splits, runs one protocol, and writes the result to ``eval/<name>
 ``<name>`` is the protocol, followed by ``-<p>pct`` when only p% of the labels were used
 (``finetune-1pct``), so results at different fractions sit side by side.
 
+Transfer: with ``dataset`` (``sslcore eval RUN --dataset digits``) the frozen backbone is
+evaluated on another dataset's splits instead of its own. Their images are converted to the
+backbone's channels and resized to its image size (:mod:`sslcore.transfer.adapt`); what was done
+is stored under ``adaptation`` in the result, which is saved as ``<name>-on-<dataset>``
+(``knn-on-digits``, ``linear-10pct-on-digits``).
+
 Protocols (all scored on the held-out test split):
 
 - ``knn``: weighted kNN on frozen features (k and τ from the run's monitor settings);
@@ -43,6 +49,7 @@ from sslcore.eval.splits import label_subset
 from sslcore.store import RunStore
 from sslcore.train.checkpoint import load_backbone
 from sslcore.train.device import resolve_device
+from sslcore.transfer.target import load_target, trained_image, transfer_name
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +156,7 @@ def _collapse(ctx: _Context) -> dict[str, Any]:
 def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[str, Any]:
     if protocol in LABELLED_PROTOCOLS and (ctx.train.labels is None or ctx.test.labels is None):
         raise ValueError(
-            f"dataset {ctx.config.data.dataset!r} has no labels: the {protocol} protocol needs "
+            f"dataset {ctx.train.name!r} has no labels: the {protocol} protocol needs "
             "them (use probes or collapse, which do not)"
         )
     if protocol == "label-efficiency":
@@ -169,8 +176,23 @@ def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[
     return _classify(ctx, protocol, fraction)
 
 
+def _splits(
+    run_dir: Path, config: RunConfig, dataset: str | None
+) -> tuple[ImageDataset, ImageDataset, dict[str, str] | None]:
+    """The run's own splits, or another dataset's adapted to the backbone (and what was done)."""
+    if dataset is None or dataset == config.data.dataset:
+        return load_dataset(config.data, "train"), load_dataset(config.data, "test"), None
+    image = trained_image(run_dir)
+    train, test, adaptation = load_target(config.data, dataset, image.channels, image.size)
+    return train, test, adaptation.as_dict()
+
+
 def evaluate_run(
-    run_dir: str | Path, protocol: str, labels_fraction: float | None = None, **options: Any
+    run_dir: str | Path,
+    protocol: str,
+    labels_fraction: float | None = None,
+    dataset: str | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
     """Run one evaluation protocol on a run and save the result in its ``eval/`` folder.
 
@@ -179,6 +201,8 @@ def evaluate_run(
         protocol: one of :data:`PROTOCOLS`.
         labels_fraction: use only this class-balanced share of the training labels (knn,
             linear, finetune, supervised); None uses them all.
+        dataset: evaluate on this dataset instead of the run's own (transfer); its images are
+            adapted to the backbone and the result is saved as ``<name>-on-<dataset>``.
         **options: ``k`` and ``temperature`` (knn), ``fractions`` (label-efficiency),
             ``device`` (default: the run's), and the fields of :class:`FinetuneSettings`
             (``steps``, ``batch_size``, ``lr``, ``weight_decay``, ``warmup_steps``, ``seed``;
@@ -187,25 +211,31 @@ def evaluate_run(
     Returns:
         The saved result: ``protocol``, ``run_id``, ``dataset``, ``n_train``, ``n_test``,
         ``labels_fraction``, ``seconds``, ``name`` (the file stem), and the protocol's figures;
-        ``accuracy`` (test accuracy in [0, 1]) wherever the protocol has one.
+        ``accuracy`` (test accuracy in [0, 1]) wherever the protocol has one. A transfer result
+        also has ``pretrain_dataset`` and ``adaptation`` (``channels`` and ``size``, in words).
     """
     _check(protocol, labels_fraction, options)
     started = time.perf_counter()
     store = RunStore(Path(run_dir))
     backbone, config = load_backbone(store.path)
     device = resolve_device(str(options.get("device", config.device)))
-    ctx = _Context(config, backbone.to(device), load_dataset(config.data, "train"),
-                   load_dataset(config.data, "test"), device, options)  # fmt: skip
-    log.info("evaluating %s with %s", store.run_id, protocol)
+    train, test, adaptation = _splits(store.path, config, dataset)
+    ctx = _Context(config, backbone.to(device), train, test, device, options)
+    log.info("evaluating %s with %s on %s", store.run_id, protocol, train.name)
     figures = _run_protocol(ctx, protocol, labels_fraction)
     status = store.status() or {}
     name = result_name(protocol, labels_fraction)
+    transfer: dict[str, Any] = {}
+    if adaptation is not None:
+        name = f"{name}-on-{transfer_name(train.name)}"
+        transfer = {"pretrain_dataset": config.data.dataset, "adaptation": adaptation}
     result = {
         "protocol": protocol,
         "name": name,
         "run_id": store.run_id,
         "step": status.get("step"),
-        "dataset": config.data.dataset,
+        "dataset": train.name,
+        **transfer,
         "backbone": config.backbone.name,
         "n_train": len(ctx.train),
         "n_test": len(ctx.test),

@@ -8,6 +8,7 @@ foreground. Every figure it records goes to the run directory (see :mod:`sslcore
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import os
@@ -30,6 +31,7 @@ from sslcore.train.control import RunControl
 from sslcore.train.device import resolve_device, resolve_precision
 from sslcore.train.monitor import Monitor, collapse_std
 from sslcore.train.optim import build_optimizer, build_scheduler
+from sslcore.transfer.init import record_init
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,9 @@ class Trainer:
         train = load_dataset(cfg.data, "train")
         test = load_dataset(cfg.data, "test")
         image = ImageSpec(channels=train.channels, size=train.size)
-        objective = build_objective(cfg, image).to(self.device)
+        # Where the initial weights came from goes into the run (once, not again on resume).
+        on_init = None if resume else functools.partial(record_init, self.store)
+        objective = build_objective(cfg, image, on_init).to(self.device)
         channels_last = uses_channels_last(cfg) and self.device.type != "mps"
         if channels_last:
             objective = objective.to(memory_format=torch.channels_last)
