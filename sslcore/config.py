@@ -296,6 +296,9 @@ class BackboneConfig(Section):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        from sslcore.transfer.init_source import check_init_from
+
+        check_init_from(self.name, self.init_from)
         if self.vit_dim % self.vit_heads:
             raise ConfigError(
                 "backbone.vit_dim",
@@ -305,9 +308,6 @@ class BackboneConfig(Section):
 
 @dataclass(frozen=True)
 class ObjectiveConfig(Section):
-        from sslcore.transfer.init_source import check_init_from
-
-        check_init_from(self.name, self.init_from)
     """The pretext objective and its own hyperparameters (see each method's ``Config``)."""
 
     _prefix = "objective."
