@@ -28,6 +28,7 @@ import torch
 from sslcore.config import RunConfig, from_dict, replace, to_dict
 from sslcore.store import ACTIVE_STATES, RunStore, list_runs, new_run_id, safe_run_dir
 from sslcore.train.control import RunControl
+from sslcore.train.failures import record_failure
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class JobManager:
             if run_id in self._jobs:
                 raise ValueError(f"run {run_id} is already queued or running")
         status = store.status() or {}
-        config = from_dict(RunConfig, store.config() or {})
+        config = from_dict(RunConfig, store.readable_config())
         if steps is not None:
             config = replace(config, **{"optim.steps": steps})
             store.write_config(to_dict(config))
@@ -119,10 +120,8 @@ class JobManager:
         try:
             Trainer(job.config, job.store, job.control).run(resume=job.resume)
         except Exception as err:  # the worker must never die silently
-            message = f"{type(err).__name__}: {err}"
             log.exception("run %s failed", job.run_id)
-            job.store.append_event("error", message)
-            job.store.write_status("failed", message=message, finished=time.time())
+            record_failure(job.store, err, job.config)
         finally:
             with self._lock:
                 self._running.discard(job.run_id)
@@ -214,9 +213,12 @@ class JobManager:
             if status.get("state") not in ACTIVE_STATES or self.is_live(store.run_id):
                 continue
             pid = status.get("pid")
-            if status.get("host", host) == host and (
-                pid is None or not _pid_alive(pid) or pid == os.getpid()
-            ):
+            if status.get("host", host) != host:
+                continue
+            gone = not isinstance(pid, int) or not _pid_alive(pid)
+            if gone or pid == os.getpid():
+                if gone:
+                    store.remove_temp_files()  # a write cut short when the process died
                 store.write_status(
                     "interrupted",
                     message="the process running it ended; "

@@ -26,6 +26,7 @@ import re
 import secrets
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 STATES = ("queued", "running", "paused", "finished", "stopped", "failed", "interrupted")
 ACTIVE_STATES = ("queued", "running", "paused")
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+# What np.load raises for a missing, empty, cut-short or foreign .npz: read as "not there".
+ARCHIVE_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 
 
 @contextmanager
@@ -86,10 +89,19 @@ def read_jsonl(path: Path, start: int = 0) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
+            row = json.loads(line)
+        except ValueError:  # a torn line, or bytes that are not even UTF-8
             log.debug("skipping a partial line in %s", path)
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
     return rows
+
+
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path``, or None when it is missing, unreadable or not an object."""
+    data = read_json(path)
+    return data if isinstance(data, dict) else None
 
 
 def new_run_id(name: str = "") -> str:
@@ -198,10 +210,20 @@ class RunStore:
         return (self.path / "config.json").exists()
 
     def config(self) -> dict[str, Any] | None:
-        return read_json(self.path / "config.json")
+        return read_json_object(self.path / "config.json")
+
+    def readable_config(self) -> dict[str, Any]:
+        """config.json, or a ValueError saying it is unreadable: never silently the defaults."""
+        config = self.config()
+        if config is None:
+            raise ValueError(
+                f"{self.path / 'config.json'} is missing or is not a JSON object: the run's "
+                "settings are unknown, so it cannot be resumed or evaluated"
+            )
+        return config
 
     def status(self) -> dict[str, Any] | None:
-        return read_json(self.path / "status.json")
+        return read_json_object(self.path / "status.json")
 
     def metrics(self) -> list[dict[str, Any]]:
         return read_jsonl(self.path / "metrics.jsonl")
@@ -233,7 +255,7 @@ class RunStore:
                 if "captions" in data:
                     out["captions"] = [str(c) for c in data["captions"]]
                 return out
-        except (OSError, ValueError, KeyError):
+        except ARCHIVE_ERRORS:
             return None
 
     def embedding_steps(self) -> list[int]:
@@ -251,7 +273,7 @@ class RunStore:
                 arrays = {k: data[k] for k in data.files}
             with np.load(self.path / "embeddings" / "probe_images.npz") as probe:
                 arrays["images"] = probe["images"]
-        except (OSError, ValueError, KeyError):
+        except ARCHIVE_ERRORS:
             return None
         return arrays
 
@@ -266,11 +288,36 @@ class RunStore:
     def checkpoint_path(self) -> Path:
         return self.path / "checkpoints" / "last.pt"
 
+    def remove_temp_files(self) -> int:
+        """Delete the temporary files a killed writer left behind (see :func:`atomic_open`).
+
+        Only call this when no process writes the run any more. Returns how many were removed.
+        """
+        stale = [p for p in self.path.rglob(".*.tmp") if p.is_file()]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
+
 
 def list_runs(runs_dir: str | Path) -> list[RunStore]:
     """Every run under ``runs_dir`` (newest first), whoever wrote it."""
     root = Path(runs_dir)
     if not root.is_dir():
         return []
-    stores = [RunStore(p) for p in root.iterdir() if p.is_dir() and (p / "config.json").exists()]
-    return sorted(stores, key=lambda s: (s.status() or {}).get("created", 0), reverse=True)
+    stores = [RunStore(p) for p in root.iterdir() if _is_run_dir(p)]
+    return sorted(stores, key=_created, reverse=True)
+
+
+def _is_run_dir(path: Path) -> bool:
+    """A real folder (not a link out of the runs directory) with a valid id and a config."""
+    return (
+        not path.is_symlink()
+        and path.is_dir()
+        and RUN_ID_PATTERN.match(path.name) is not None
+        and (path / "config.json").exists()
+    )
+
+
+def _created(store: RunStore) -> float:
+    created = (store.status() or {}).get("created", 0)
+    return float(created) if isinstance(created, (int, float)) else 0.0

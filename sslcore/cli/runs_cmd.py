@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from sslcore.store import list_runs
 
@@ -16,13 +17,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=show_runs)
 
 
+def _numbers(rows: list[dict[str, Any]], key: str) -> list[float]:
+    """The numeric values of ``key`` in metric rows (a hand-edited file may hold anything)."""
+    values = (row.get(key) for row in rows)
+    return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
 def show_runs(args: argparse.Namespace) -> int:
     rows = []
     for store in list_runs(args.runs_dir):
         status, config = store.status() or {}, store.config() or {}
         metrics = store.metrics()
-        knn = [m["knn_accuracy"] for m in metrics if "knn_accuracy" in m]
-        losses = [m["loss"] for m in metrics if "loss" in m]
+        knn = _numbers(metrics, "knn_accuracy")
+        losses = _numbers(metrics, "loss")
         rows.append(
             {
                 "run_id": store.run_id,

@@ -11,6 +11,7 @@ from typing import Any
 from sslcore.config import RunConfig, load_config, replace
 from sslcore.recipes import augment_preset_dict, recipe_config
 from sslcore.store import RunStore, new_run_id, safe_run_dir
+from sslcore.train.failures import record_failure
 
 FLAGS = {  # command-line flag -> dotted config field
     "dataset": "data.dataset",
@@ -114,7 +115,14 @@ def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
     from sslcore.train import Trainer
 
     progress = ProgressLine(config.optim.steps, quiet)
-    summary = Trainer(config, store, on_progress=progress).run(resume=resume)
+    try:
+        summary = Trainer(config, store, on_progress=progress).run(resume=resume)
+    except Exception as err:  # the run directory must say why the run ended
+        message = record_failure(store, err, config)
+        if isinstance(err, (FileNotFoundError, ValueError)):
+            raise  # bad input (data, checkpoint): one line and exit code 2 from main
+        print(f"sslcore: run {store.run_id} failed: {message}", file=sys.stderr)
+        return 1
     if not quiet:
         print(file=sys.stderr)
     if summary["state"] == "failed":
@@ -146,7 +154,7 @@ def resume(args: argparse.Namespace) -> int:
     store = RunStore(args.run_dir)
     if not store.exists():
         raise FileNotFoundError(f"{args.run_dir} is not a run directory (no config.json)")
-    config = from_dict(RunConfig, store.config() or {})
+    config = from_dict(RunConfig, store.readable_config())
     if args.steps is not None:
         config = replace(config, **{"optim.steps": args.steps})
         store.write_config(to_dict(config))
