@@ -179,3 +179,43 @@ def test_app_routes_to_the_setup_page(dashboard_runs_dir: Path) -> None:
     assert "Set up an experiment" in at.title[0].value
     start = next(b for b in at.button if b.label == "Start training")
     assert not start.disabled  # the default setup is valid
+
+
+def test_transfer_from_setup_to_evaluate_to_compare(
+    dashboard_runs_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # no ImageNet weights cached
+    run_id = finished_run(dashboard_runs_dir)
+    setup = page_app("setup").run()
+    init = next(w for w in setup.selectbox if w.label == "Initialise from")
+    assert init.options[0].startswith("Scratch") and any(run_id in o for o in init.options)
+    init.select(f"run:{run_id}").run()
+    assert not setup.exception and url_param(setup, "backbone.init_from") == f"run:{run_id}"
+    next(w for w in setup.selectbox if w.label == "Backbone").select("resnet18").run()
+    init = next(w for w in setup.selectbox if w.label == "Initialise from")
+    assert "ImageNet weights (not in the torch cache)" in init.options
+
+    evaluate = page_app("evaluate", {state.RUN_PARAM: run_id}).run()
+    next(w for w in evaluate.selectbox if w.label == "Evaluate on").select("digits").run()
+    next(w for w in evaluate.selectbox if w.label == "Protocol").select("knn").run()
+    next(b for b in evaluate.button if b.label == "Run").click().run(timeout=240)
+    assert not evaluate.exception
+    assert any("knn-on-digits: done" in s.value for s in evaluate.success)
+    assert any("Transfer" in h.value for h in evaluate.subheader)
+    table = evaluate.dataframe[0].value
+    assert table.loc[0, "channels"] == "1 -> 3 (replicated)"
+    assert table.loc[0, "size"] == "8 -> 32 (bilinear)"
+
+    compare = page_app("compare", {state.RUN_PARAM: run_id}).run()
+    assert not compare.exception
+    assert any("Transfer: accuracy on other datasets" in h.value for h in compare.subheader)
+
+
+def test_learn_page_has_the_transfer_lesson_without_imagenet_weights(
+    dashboard_runs_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    at = page_app("learn").run()
+    assert not at.exception
+    assert any("carry over to handwritten digits" in h.value for h in at.subheader)
+    assert any("“ImageNet weights” is left out" in c.value for c in at.caption)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.components import charts, page, runs
+from dashboard.screens.evaluate import is_transfer, transfer_figures
 from sslcore.store import ACTIVE_STATES, RunStore
 
 POLL_SECONDS = 3.0
@@ -71,6 +72,24 @@ def final_figures(store: RunStore, frame: pd.DataFrame) -> dict[str, Any]:
     return row
 
 
+def transfer_comparison(stores: Sequence[RunStore]) -> pd.DataFrame:
+    """Transfer results side by side: one row per result on another dataset, one column per run.
+
+    Label-efficiency results contribute a row per method and share of labels, so a
+    shapes-pretrained backbone and a random one sit next to each other on the target data.
+    """
+    columns = {}
+    for store in stores:
+        figures: dict[str, float] = {}
+        for result in store.eval_results().values():
+            if is_transfer(result):
+                figures |= transfer_figures(result)
+        if figures:
+            init = (store.config() or {}).get("backbone", {}).get("init_from", "scratch")
+            columns[f"{store.run_id} (init: {init})"] = figures
+    return pd.DataFrame(columns)
+
+
 def render_comparison(paths: Sequence[Path], active: bool) -> None:
     stores = [RunStore(p) for p in paths]
     if active and not any((s.status() or {}).get("state") in ACTIVE_STATES for s in stores):
@@ -92,6 +111,15 @@ def render_comparison(paths: Sequence[Path], active: bool) -> None:
             "final loss": st.column_config.NumberColumn(format="%.4f"),
         },
     )
+    transfer = transfer_comparison(stores)
+    if not transfer.empty:
+        st.subheader("Transfer: accuracy on other datasets")
+        st.caption(
+            "Each row is one evaluation on a dataset the runs were not trained on "
+            "(Evaluate → Evaluate on …); an empty cell: not evaluated there yet."
+        )
+        percent = st.column_config.NumberColumn(format="percent")
+        st.dataframe(transfer, column_config=dict.fromkeys(transfer.columns, percent))
 
 
 def render() -> None:

@@ -102,23 +102,88 @@ def probe_scores(result: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def run_protocol(store: RunStore, protocol: str, fraction: float | None) -> None:
+def is_transfer(result: Mapping[str, Any]) -> bool:
+    """Whether a result was measured on another dataset than the run's own."""
+    return "adaptation" in result
+
+
+def transfer_figures(result: Mapping[str, Any]) -> dict[str, float]:
+    """A transfer result's accuracies: ``accuracy``, and per label-efficiency row and method."""
+    figures = {}
+    if isinstance(result.get("accuracy"), int | float):
+        figures[f"{result['name']}"] = float(result["accuracy"])
+    for row in result.get("rows", []):
+        for method, label in CURVE_METHODS.items():
+            if method in row:
+                figures[f"{result['name']} · {label} @ {row['fraction']:.0%}"] = row[method]
+    return figures
+
+
+def transfer_frame(results: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per transfer result: where to, how, with how many labels, and how well."""
+    rows = []
+    for name, result in results.items():
+        if not is_transfer(result):
+            continue
+        adaptation = result["adaptation"]
+        rows.append({
+            "result": name,
+            "pretrained on": result.get("pretrain_dataset"),
+            "evaluated on": result.get("dataset"),
+            "protocol": result.get("protocol"),
+            "labels": result.get("n_labels", result.get("n_train")),
+            "accuracy": result.get("accuracy"),
+            "channels": adaptation.get("channels"),
+            "size": adaptation.get("size"),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def run_protocol(
+    store: RunStore, protocol: str, fraction: float | None, dataset: str | None = None
+) -> None:
     """Run one protocol now (this tab waits; the result is saved in the run's eval/ folder)."""
     from sslcore.eval.run_eval import evaluate_run
 
-    with st.spinner(f"Running {PROTOCOLS.get(protocol, protocol).split(' (')[0]}…"):
+    where = f" on {dataset}" if dataset else ""
+    with st.spinner(f"Running {PROTOCOLS.get(protocol, protocol).split(' (')[0]}{where}…"):
         try:
-            result = evaluate_run(store.path, protocol, labels_fraction=fraction)
+            result = evaluate_run(store.path, protocol, labels_fraction=fraction, dataset=dataset)
         except (ValueError, FileNotFoundError, RuntimeError) as err:
             st.session_state[state.EVAL_MESSAGE] = ("error", str(err))
             return
     accuracy = result.get("accuracy")
-    line = f"{protocol}: done" + (f", accuracy {accuracy:.1%}" if accuracy is not None else "")
+    line = f"{result['name']}: done" + (
+        f", accuracy {accuracy:.1%}" if accuracy is not None else ""
+    )
     st.session_state[state.EVAL_MESSAGE] = ("success", line)
 
 
+def render_transfer(results: Mapping[str, Mapping[str, Any]]) -> None:
+    """The results on other datasets, with what was done to their images, and their curves."""
+    frame = transfer_frame(results)
+    if frame.empty:
+        return
+    st.subheader("Transfer: the frozen backbone on other datasets")
+    st.caption(
+        "Images of another dataset are converted to the backbone's channels (grey replicated to "
+        "RGB, or RGB to its luminance) and resized to its image size, as the table says."
+    )
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(frame, hide_index=True, column_config={"accuracy": percent})
+    for name, result in results.items():
+        if is_transfer(result) and result.get("rows"):
+            curve = curve_frame(result)
+            if not curve.empty:
+                figure = label_efficiency_figure(curve)
+                figure.update_layout(title=f"{figure.layout.title.text} · on {result['dataset']}")
+                charts.show(figure, key=f"transfer-{name}")
+
+
 def render_results(store: RunStore) -> None:
-    results = store.eval_results()
+    everything = store.eval_results()
+    results = {name: r for name, r in everything.items() if not is_transfer(r)}
+    render_transfer(everything)
     if not results:
         st.info("No evaluation yet: choose a protocol above and press Run.", icon=":material/info:")
         return
@@ -150,7 +215,23 @@ def render_results(store: RunStore) -> None:
         ):
             column.metric(name, f"{value:.3g}")
     with st.expander("All results (JSON)"):
-        st.json(results)
+        st.json(everything)
+
+
+def pick_dataset(store: RunStore, column: Any) -> str | None:
+    """The "Evaluate on" select: the run's own data, or another dataset to transfer to."""
+    from sslcore.data import DATASET_NAMES
+
+    own = str((store.config() or {}).get("data", {}).get("dataset", ""))
+    options = [own, *(name for name in DATASET_NAMES if name != own)]
+    chosen = column.selectbox(
+        "Evaluate on",
+        options,
+        format_func=lambda name: f"{name} (its own data)" if name == own else f"{name} (transfer)",
+        help="Another dataset tests whether what was learned carries over; its images are "
+        "adapted to the backbone (channels, size) and the result says how.",
+    )
+    return None if chosen == own else chosen
 
 
 def render() -> None:
@@ -168,9 +249,10 @@ def render() -> None:
             "This run has no checkpoint yet: protocols need one (it is written every "
             "few hundred steps and at the end)."
         )
-    protocol_column, fraction_column, button_column = st.columns(
-        [3, 2, 1], vertical_alignment="bottom"
+    protocol_column, dataset_column, fraction_column, button_column = st.columns(
+        [3, 2, 2, 1], vertical_alignment="bottom"
     )
+    dataset = pick_dataset(store, dataset_column)
     protocol = protocol_column.selectbox(
         "Protocol", list(PROTOCOLS), format_func=PROTOCOLS.get, key=state.EVAL_PROTOCOL
     )
@@ -190,7 +272,7 @@ def render() -> None:
         disabled=not store.checkpoint_path().exists(),
         key="eval-run",
     ):
-        run_protocol(store, protocol, fraction)
+        run_protocol(store, protocol, fraction, dataset)
     message = st.session_state.pop(state.EVAL_MESSAGE, None)
     if message is not None:
         (st.error if message[0] == "error" else st.success)(message[1])

@@ -50,10 +50,22 @@ def render_card(cls: type) -> None:
             st.switch_page(navigation.page("setup"))
 
 
+def available_setups(lesson: Lesson) -> dict[str, dict]:
+    """The lesson's setups that this lab can run: ImageNet ones only when the weights are cached."""
+    from sslcore.transfer.imagenet import imagenet_weights_available
+
+    def runnable(overrides: dict) -> bool:
+        if overrides.get("backbone.init_from") != "imagenet":
+            return True
+        return imagenet_weights_available(str(overrides.get("backbone.name")))
+
+    return {label: o for label, o in lesson.setups.items() if runnable(o)}
+
+
 def start_lesson(lesson: Lesson) -> None:
-    """Start every setup of a lesson and open the Compare page on them."""
+    """Start every available setup of a lesson and open the Compare page on them."""
     started = []
-    for overrides in lesson.setups.values():
+    for overrides in available_setups(lesson).values():
         try:
             config = setup_url.build_config(overrides)
         except ConfigError as err:
@@ -72,14 +84,18 @@ def render_lesson(number: int, lesson: Lesson) -> None:
         st.markdown(lesson.story)
         st.markdown(f":material/help: **{lesson.question}**")
         st.markdown(f"*Where to look:* {lesson.where_to_look}")
-        columns = st.columns(len(lesson.setups) + 1)
-        for column, (label, overrides) in zip(columns, lesson.setups.items(), strict=False):
+        setups = available_setups(lesson)
+        for label in lesson.setups.keys() - setups.keys():
+            st.caption(f"“{label}” is left out: it needs ImageNet weights in the torch cache "
+                       "(see the README's Transfer section).")  # fmt: skip
+        columns = st.columns(len(setups) + 1)
+        for column, (label, overrides) in zip(columns, setups.items(), strict=False):
             if column.button(
                 f"Load “{label}”", key=f"lesson-{number}-{label}", icon=":material/tune:"
             ):
                 state.set_setup(overrides)
                 st.switch_page(navigation.page("setup"))
-        runs_word = "both runs" if len(lesson.setups) > 1 else "the run"
+        runs_word = "both runs" if len(setups) > 1 else "the run"
         if columns[-1].button(
             f"Start {runs_word}",
             key=f"lesson-{number}-start",

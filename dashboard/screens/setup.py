@@ -12,10 +12,11 @@ import streamlit as st
 
 from dashboard import navigation, setup_url, state
 from dashboard.components import config_form, image_grid, page, runs
-from sslcore.config import AugmentConfig, ConfigError, DataConfig, from_dict
+from sslcore.config import AugmentConfig, BackboneConfig, ConfigError, DataConfig, from_dict
 
 DATA_MAIN = ("data.dataset", "data.image_size")
 MODEL_MAIN = ("backbone.name", "objective.name")
+INIT_FROM = "backbone.init_from"
 TRAIN_MAIN = ("optim.optimizer", "optim.lr", "optim.steps", "optim.batch_size", "seed", "device")
 PREVIEW_IMAGES = 6
 PREVIEW_VIEWS = 4
@@ -107,11 +108,44 @@ def render_data(
     return setup
 
 
+def init_options(backbone: str) -> dict[str, str]:
+    """``init_from`` value -> label: scratch, ImageNet weights, and every run with a checkpoint."""
+    from sslcore.transfer.imagenet import imagenet_weights_available
+    from sslcore.transfer.init_source import IMAGENET_BACKBONES
+
+    options = {"scratch": "Scratch (random weights)"}
+    if backbone in IMAGENET_BACKBONES:
+        cached = imagenet_weights_available(backbone)
+        options["imagenet"] = "ImageNet weights" + ("" if cached else " (not in the torch cache)")
+    for store in runs.all_runs():
+        if store.checkpoint_path().exists():
+            options[f"run:{store.run_id}"] = f"Run: {runs.describe(store)}"
+    return options
+
+
+def render_init(
+    ref: setup_url.FieldRef, setup: dict[str, Any], error: ConfigError | None
+) -> dict[str, Any]:
+    """The "Initialise from" select: scratch, a run's trained backbone, or ImageNet weights."""
+    key = state.form_key(ref.dotted)
+    st.session_state.setdefault(key, setup.get(ref.dotted, setup_url.default_value(ref)))
+    current = st.session_state[key]
+    options = init_options(setup.get("backbone.name", BackboneConfig().name))
+    options.setdefault(current, current)  # a value from a link or a run that is gone stays visible
+    st.selectbox(ref.field.metadata["label"], list(options), key=key, format_func=options.get,
+                 help=ref.field.metadata["help"])  # fmt: skip
+    if error is not None and error.field == ref.dotted:
+        st.error(error.reason, icon=":material/error:")
+    return setup_url.with_value(setup, ref, st.session_state[key])
+
+
 def render_model(
     fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
 ) -> dict[str, Any]:
     st.subheader("2 · Model and objective")
-    setup = config_form.render_fields(refs(fields, MODEL_MAIN), setup, error)
+    setup = config_form.render_fields(refs(fields, MODEL_MAIN[:1]), setup, error)
+    setup = render_init(fields[INIT_FROM], setup, error)
+    setup = config_form.render_fields(refs(fields, MODEL_MAIN[1:]), setup, error)
     name = setup_url.objective_name(setup)
     st.info(objective_idea(name), icon=":material/lightbulb:")
     st.button(
@@ -167,7 +201,7 @@ def render_augmentations(
 def render_more(
     fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
 ) -> dict[str, Any]:
-    shown = set(DATA_MAIN + MODEL_MAIN + TRAIN_MAIN)
+    shown = {*DATA_MAIN, *MODEL_MAIN, *TRAIN_MAIN, INIT_FROM}
     rest = [
         ref
         for dotted, ref in fields.items()
