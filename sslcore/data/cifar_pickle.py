@@ -54,8 +54,11 @@ def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with open(path, "rb") as f:
             entry = _ArraysOnlyUnpickler(f, encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as err:
-        raise ValueError(f"{path} is not a readable CIFAR-10 batch: {err}") from None
+    # A foreign or damaged file can make the unpickler raise almost anything (MemoryError,
+    # OverflowError, KeyError, ...): each means the same thing here.
+    except Exception as err:  # noqa: BLE001
+        reason = f"{type(err).__name__}: {err}".strip().rstrip(":")
+        raise ValueError(f"{path} is not a readable CIFAR-10 batch ({reason})") from None
     if not isinstance(entry, dict) or "data" not in entry or "labels" not in entry:
         raise ValueError(
             f"{path} is not a CIFAR-10 batch: a dict with 'data' and 'labels' is expected"

@@ -27,7 +27,7 @@ from sslcore.data.info import DatasetInfo
 from sslcore.data.resize import resize_images
 
 log = logging.getLogger(__name__)
-GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 
 
 def _visible(path: Path) -> bool:
@@ -78,12 +78,28 @@ def scan_folder(path: Path) -> tuple[list[Path], list[int], list[str]]:
     return files, labels, classes
 
 
+def _grey_pixels(image: Image.Image) -> np.ndarray:
+    """A grey image as (H, W) uint8. Pillow's own conversion clips 16-bit and float pixels (a
+    16-bit 40000 becomes 255); here they are scaled: 16-bit by 1/257, floats in [0, 1] by 255."""
+    if image.mode.startswith("I"):  # "I;16", "I;16B", "I": 16-bit grey PNG and TIFF
+        values = np.asarray(image, dtype=np.float64) / 257.0
+    elif image.mode == "F":
+        values = np.nan_to_num(np.asarray(image, dtype=np.float64))
+        values = values * 255.0 if values.size and values.max() <= 1.0 else values
+    else:
+        return np.array(image.convert("L"), dtype=np.uint8)
+    return np.clip(values.round(), 0, 255).astype(np.uint8)
+
+
 def _read_image(file: Path, image_size: int) -> torch.Tensor:
     """One image as (C, S, S) uint8, C = 1 for grey images, else 3."""
     with Image.open(file) as image:
         image.draft("RGB", (image_size, image_size))  # JPEG: decode at a reduced scale
-        converted = image.convert("L" if image.mode in GREY_MODES else "RGB")
-        pixels = torch.from_numpy(np.array(converted, dtype=np.uint8))
+        if image.mode in GREY_MODES:
+            array = _grey_pixels(image)
+        else:
+            array = np.array(image.convert("RGB"), dtype=np.uint8)
+        pixels = torch.from_numpy(array)
     pixels = pixels.unsqueeze(0) if pixels.ndim == 2 else pixels.permute(2, 0, 1)
     return resize_images(pixels.unsqueeze(0), image_size)[0]
 
