@@ -223,9 +223,18 @@ class AugmentConfig(Section):
     color_jitter_strength: float = spec(
         0.5,
         "Colour jitter strength",
-        "Brightness, contrast and saturation by up to 0.8s, hue by up to 0.2s.",
+        "Brightness, contrast and saturation change by factors in [1-0.8s, 1+0.8s].",
         min=0.0,
         max=1.0,
+        step=0.05,
+    )
+    hue_jitter: float = spec(
+        0.5,
+        "Hue jitter",
+        "Turn the hue by up to this share of the colour wheel (SimCLR: 0.2s; 0.5 makes every "
+        "colour equally likely, so colour stops telling images apart).",
+        min=0.0,
+        max=0.5,
         step=0.05,
     )
     color_jitter_prob: float = spec(
