@@ -74,7 +74,7 @@ class MoCo(Objective):
     family = "contrastive"
     n_views = 2
     default_augment = "simclr"
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 256}
+    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
 
     @dataclass(frozen=True)
     class Config(Section):

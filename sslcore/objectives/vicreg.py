@@ -84,7 +84,7 @@ class VICReg(Objective):
     family = "redundancy"
     n_views = 2
     default_augment = "byol"
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 256}
+    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
 
     @dataclass(frozen=True)
     class Config(Section):
