@@ -57,6 +57,11 @@ SKIPPED_ROWS = 3  # warm-up rows, and the unwatched run's first seconds with a b
 TERMINAL_STATES = ("finished", "stopped", "failed", "diverged")
 
 
+def note(message: str) -> None:
+    """Progress on stderr, so stdout holds only the table."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def run_query(steps: int, batch_size: int, width: int) -> str:
     """The Setup page's URL parameters for one benchmark run (shapes, convnet, SimCLR)."""
     return (
@@ -133,6 +138,7 @@ def click_start(browser: Browser, url: str, query: str) -> tuple[Page, float, st
     page.get_by_text("Set up an experiment").wait_for()
     page.locator('[data-testid="stImage"]').first.wait_for()  # the Setup page has settled
     clicked = time.monotonic()
+    note("Setup page ready; clicking Start training")
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Train and watch it learn").wait_for()
     deadline = time.monotonic() + 60
@@ -140,6 +146,7 @@ def click_start(browser: Browser, url: str, query: str) -> tuple[Page, float, st
         if time.monotonic() > deadline:
             raise RuntimeError("the Train page's URL never named the run")
         page.wait_for_timeout(200)
+    note(f"run {run_id} started, {time.monotonic() - clicked:.1f} s after the click")
     return page, clicked, str(run_id)
 
 
@@ -167,7 +174,8 @@ def wait_until_done(run_dir: Path, timeout: float, page: Page | None = None) -> 
 def training_speed(run_dir: Path) -> float:
     """Median images/s of the run's metric rows after the first :data:`SKIPPED_ROWS`."""
     lines = (run_dir / "metrics.jsonl").read_text().splitlines()
-    speeds = [json.loads(line)["images_per_s"] for line in lines if line.strip()]
+    rows = [json.loads(line) for line in lines if line.strip()]
+    speeds = [row["images_per_s"] for row in rows if "images_per_s" in row]  # not monitor rows
     if len(speeds) <= SKIPPED_ROWS:
         raise RuntimeError(f"{run_dir.name} logged only {len(speeds)} rows: train for longer")
     return statistics.median(speeds[SKIPPED_ROWS:])
@@ -183,6 +191,7 @@ def watched_run(p: Playwright, url: str, query: str, runs_dir: Path) -> dict[str
                 raise RuntimeError("no loss point within 240 s of the click")
             page.wait_for_timeout(100)
         first_point_s = time.monotonic() - clicked
+        note(f"first loss point {first_point_s:.1f} s after the click")
         wait_until_done(runs_dir / run_id, 600, page)
     finally:
         browser.close()
@@ -225,16 +234,7 @@ def main() -> None:
                         result = run(p, url, query, runs_dir)
                         result["images_per_s"] = training_speed(runs_dir / result["run"])
                         results[condition].append(result)
-                        print(
-                            f"pair {pair + 1} {condition}: {result['images_per_s']:.0f} img/s"
-                            + (
-                                f", first loss point {result['first_point_s']:.1f} s"
-                                if "first_point_s" in result
-                                else ""
-                            ),
-                            file=sys.stderr,
-                            flush=True,
-                        )
+                        note(f"pair {pair + 1} {condition}: {result['images_per_s']:.0f} img/s")
         finally:
             stop_server(server)
     print_table(args, results)
