@@ -15,7 +15,10 @@ Both conditions train in the same server process, so the only difference is the 
 page's polling. Training speed is the median ``images_per_s`` of the run's ``metrics.jsonl``
 rows, skipping the first rows (warm-up, and the seconds the unwatched run still had a browser).
 The conditions alternate (watched, unwatched, watched, unwatched, ...) so drift on a shared
-machine hits both alike. The target is a watched run at most 5% slower than an unwatched one.
+machine hits both alike, and each back-to-back pair gives a ratio; the median pair's ratio is
+reported, since another process's load can change several-fold between pairs. The target is a
+watched run at most 5% slower than an
+unwatched one.
 
 Run: ``python benchmarks/dashboard_polling.py [--pairs 2] [--steps 150]``. Needs
 ``/usr/bin/chromium`` and the ``playwright`` package (never ``playwright install``). Prints a
@@ -220,6 +223,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    # A SIGTERM (e.g. from ``timeout``) unwinds like Ctrl-C, so the server is still stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     query = run_query(args.steps, args.batch_size, args.width)
     results: dict[str, list[dict[str, Any]]] = {"watched": [], "unwatched": []}
     with tempfile.TemporaryDirectory(prefix="ssl-lab-bench-") as tmp:
