@@ -17,8 +17,7 @@ rows, skipping the first rows (warm-up, and the seconds the unwatched run still 
 The conditions alternate (watched, unwatched, watched, unwatched, ...) so drift on a shared
 machine hits both alike, and each back-to-back pair gives a ratio; the median pair's ratio is
 reported, since another process's load can change several-fold between pairs. The target is a
-watched run at most 5% slower than an
-unwatched one.
+watched run at most 5% slower than an unwatched one.
 
 Run: ``python benchmarks/dashboard_polling.py [--pairs 2] [--steps 150]``. Needs
 ``/usr/bin/chromium`` and the ``playwright`` package (never ``playwright install``). Prints a
