@@ -197,7 +197,10 @@ def test_out_of_memory_fails_the_run_with_advice(manager, monkeypatch):
 )
 def test_every_kind_of_out_of_memory_gets_the_same_advice(error):
     message = describe_failure(error, RunConfig())
-    assert message.startswith("out of memory") and f"lower the batch size (now {RunConfig().optim.batch_size})" in message
+    assert (
+        message.startswith("out of memory")
+        and f"lower the batch size (now {RunConfig().optim.batch_size})" in message
+    )
 
 
 def test_the_command_line_records_a_crash_and_exits_1_with_one_line(tmp_path, capsys, monkeypatch):
