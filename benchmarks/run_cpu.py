@@ -15,6 +15,7 @@ SCRIPTS = (
     ["engine_vs_bare.py"],
     ["augment_throughput.py"],
     ["projection_speed.py"],
+    ["dashboard_polling.py", "--pairs", "2", "--steps", "150"],  # needs /usr/bin/chromium
 )
 
 
