@@ -98,6 +98,8 @@ def damaged_config(draw: st.DrawFn) -> dict[str, Any]:
         kind = draw(st.sampled_from(["field", "param", "unknown_key", "section"]))
         if not all(isinstance(data[section], dict) for section in SECTIONS):
             break  # a whole section was replaced: nothing inside it is left to damage
+        if not isinstance(data["objective"].get("params"), dict):
+            break  # the params were replaced or removed by an earlier damage
         if kind == "field":
             path, f, ftype = draw(st.sampled_from(LEAVES))
             _set(data, path, draw(_bad_value_for(f, ftype)))
