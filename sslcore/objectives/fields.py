@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from torch import nn
+
 from sslcore.config import spec
+from sslcore.heads import mlp_head
 
 
 def temperature_field(default: float) -> Any:
@@ -63,4 +66,18 @@ def momentum_field(default: float) -> Any:
         min=0.0,
         max=1.0,
         step=0.001,
+    )
+
+
+def projector(in_dim: int, config: Any) -> nn.Sequential:
+    """The projector g that a Config's ``proj_hidden_dim``, ``proj_out_dim`` and ``proj_layers``
+    describe: Linear-BN-ReLU blocks ending in a plain Linear (SimCLR, MoCo v2, NNCLR, Barlow
+    Twins, VICReg)."""
+    return mlp_head(
+        in_dim,
+        config.proj_hidden_dim,
+        config.proj_out_dim,
+        config.proj_layers,
+        batch_norm=True,
+        last_batch_norm=False,
     )

@@ -10,7 +10,6 @@ from torch import Tensor
 
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
-from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.ema import ema_update, momentum_copy
 from sslcore.objectives.fields import (
@@ -18,6 +17,7 @@ from sslcore.objectives.fields import (
     layers_field,
     momentum_field,
     out_dim_field,
+    projector,
     temperature_field,
 )
 from sslcore.objectives.queue import FeatureQueue
@@ -97,14 +97,7 @@ class MoCo(Objective):
 
     def __init__(self, backbone: Backbone, config: MoCo.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
-        self.projector = mlp_head(
-            backbone.out_dim,
-            config.proj_hidden_dim,
-            config.proj_out_dim,
-            config.proj_layers,
-            batch_norm=True,
-            last_batch_norm=False,
-        )
+        self.projector = projector(backbone.out_dim, config)
         self.key_backbone = momentum_copy(backbone)
         self.key_projector = momentum_copy(self.projector)
         self.queue = FeatureQueue(config.queue_size, config.proj_out_dim, random_start=True)

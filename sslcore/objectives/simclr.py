@@ -10,12 +10,12 @@ from torch import Tensor
 
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section
-from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.fields import (
     hidden_dim_field,
     layers_field,
     out_dim_field,
+    projector,
     temperature_field,
 )
 from sslcore.objectives.similarity import pair_similarities, similarity_matrix_visual
@@ -76,14 +76,7 @@ class SimCLR(Objective):
 
     def __init__(self, backbone: Backbone, config: SimCLR.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
-        self.projector = mlp_head(
-            backbone.out_dim,
-            config.proj_hidden_dim,
-            config.proj_out_dim,
-            config.proj_layers,
-            batch_norm=True,
-            last_batch_norm=False,
-        )
+        self.projector = projector(backbone.out_dim, config)
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         z1, z2 = self.projector(self.backbone(torch.cat(views))).chunk(2)  # one pass, (B, d) each

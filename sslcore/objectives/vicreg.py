@@ -10,9 +10,8 @@ from torch import Tensor
 
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
-from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
-from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field
+from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field, projector
 
 
 def variance_term(z: Tensor, eps: float = 1e-4) -> Tensor:
@@ -106,14 +105,7 @@ class VICReg(Objective):
 
     def __init__(self, backbone: Backbone, config: VICReg.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
-        self.projector = mlp_head(
-            backbone.out_dim,
-            config.proj_hidden_dim,
-            config.proj_out_dim,
-            config.proj_layers,
-            batch_norm=True,
-            last_batch_norm=False,
-        )
+        self.projector = projector(backbone.out_dim, config)
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         z1, z2 = self.projector(self.backbone(torch.cat(views))).chunk(2)  # (B, d) each
