@@ -151,8 +151,6 @@ class Trainer:
         comp_sums: dict[str, torch.Tensor] = {}
         last_log_time, last_log_step, data_time = time.perf_counter(), start, 0.0
         run_start = time.perf_counter()
-        views: list[torch.Tensor] = []
-        step = start
         for step in range(start, total):
             if self._handle_control(step, checkpoint):
                 return self._summary("stopped", step)
