@@ -380,6 +380,11 @@ class OptimConfig(Section):
     )
     channels_last: bool = spec(True, "channels_last", "Memory layout that speeds CNNs up.")
     compile: bool = spec(False, "torch.compile", "Compile the model (CUDA).")
+    sync_batchnorm: bool = spec(
+        False,
+        "SyncBatchNorm (multi-GPU)",
+        "Under torchrun on GPUs: BatchNorm statistics over the global batch, not each GPU's.",
+    )
 
 
 @dataclass(frozen=True)
