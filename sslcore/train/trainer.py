@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from sslcore import distributed
 from sslcore.augment import build_augmenter
 from sslcore.config import RunConfig, to_dict
 from sslcore.data import load_dataset
@@ -61,7 +62,7 @@ class Trainer:
         self.store = store
         self.control = control or RunControl()
         self.on_progress = on_progress
-        self.device = resolve_device(config.device)
+        self.device = distributed.local_device(resolve_device(config.device))
         self.autocast_dtype = resolve_precision(config.optim.precision, self.device)
 
     def run(self, resume: bool = False) -> dict[str, Any]:
@@ -93,8 +94,10 @@ class Trainer:
         scheduler = build_scheduler(optimizer, cfg.optim)
         scaler = torch.amp.GradScaler(enabled=self.autocast_dtype == torch.float16)
         augmenter = build_augmenter(cfg.augment)
-        data_gen = torch.Generator().manual_seed(cfg.seed)
-        objective.generator = torch.Generator(self.device).manual_seed(cfg.seed + 1)
+        # Each process of a torchrun job augments its share of the batch with its own stream.
+        seed = distributed.rank_seed(cfg.seed)
+        data_gen = torch.Generator().manual_seed(seed)
+        objective.generator = torch.Generator(self.device).manual_seed(seed + 1)
         batches = BatchSchedule(len(train), cfg.optim.batch_size, cfg.seed)
         if batches.batch_size < cfg.optim.batch_size:
             self.store.append_event(
@@ -103,7 +106,7 @@ class Trainer:
                 f"images; using {batches.batch_size}",
             )
         monitor = Monitor(train, test, cfg.monitor, self.device, self._autocast)
-        if not resume:
+        if not resume and distributed.is_main():
             monitor.save_probe_images(self.store)
 
         start = 0
@@ -112,12 +115,26 @@ class Trainer:
             objective.load_state_dict(state["objective"])
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
-            data_gen.set_state(state["rng"]["data"].cpu())
-            objective.generator.set_state(state["rng"]["objective"].cpu())
+            streams = state["rng"].get("ranks") or [state["rng"]]  # per process under torchrun
+            if distributed.rank() < len(streams):
+                data_gen.set_state(streams[distributed.rank()]["data"].cpu())
+                objective.generator.set_state(streams[distributed.rank()]["objective"].cpu())
             start = int(state["step"])
             self.store.append_event("info", f"resumed from step {start}", start)
 
+        # One module for the training steps: DDP around the objective under torchrun.
+        model = distributed.parallelize(objective, self.device, cfg.optim.sync_batchnorm)
+
         def checkpoint(step: int) -> None:
+            rng: dict[str, Any] = {
+                "data": data_gen.get_state(),
+                "objective": objective.generator.get_state(),
+            }
+            every_process = distributed.gather_objects(dict(rng))
+            if not distributed.is_main():
+                return
+            if len(every_process) > 1:
+                rng["ranks"] = every_process
             save_checkpoint(
                 self.store.checkpoint_path(),
                 {
@@ -125,10 +142,7 @@ class Trainer:
                     "optimizer": optimizer.state_dict(),
                     "scheduler": scheduler.state_dict(),
                     "step": step,
-                    "rng": {
-                        "data": data_gen.get_state(),
-                        "objective": objective.generator.get_state(),
-                    },
+                    "rng": rng,
                     "config": to_dict(cfg),
                     "image": {"channels": image.channels, "size": image.size},
                 },
@@ -143,6 +157,7 @@ class Trainer:
             total_steps=total,
             message="training",
             device=str(self.device),
+            world_size=distributed.world_size(),
             precision=str(self.autocast_dtype or "fp32").replace("torch.", ""),
         )
         if start == 0:
@@ -156,17 +171,18 @@ class Trainer:
                 return self._summary("stopped", step)
             objective.train()
             t0 = time.perf_counter()
-            x = train.images[batches.indices(step)].to(self.device, non_blocking=True)
+            rows = distributed.local_slice(batches.indices(step))  # this process's share
+            x = train.images[rows].to(self.device, non_blocking=True)
             views = augmenter(x, n_views, data_gen)
             if channels_last:
                 views = [v.contiguous(memory_format=torch.channels_last) for v in views]
             data_time += time.perf_counter() - t0
             with self._autocast():
-                out = objective(views)
+                out = model(views)
             loss = out.loss.float()
             # A CPU check costs nothing; on a GPU it would sync, so check on logging steps.
             if self.device.type == "cpu" or (step + 1) % every.log_every == 0:
-                if not torch.isfinite(loss):
+                if not distributed.all_true(bool(torch.isfinite(loss)), self.device):
                     return self._diverged(step, float(loss.detach()))
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
@@ -185,17 +201,20 @@ class Trainer:
             if done % every.log_every == 0 or done == total:
                 now = time.perf_counter()
                 n = done - last_log_step
+                # Means over the processes: the loss of the global batch.
+                sums = distributed.mean_over_ranks(torch.stack([loss_sum, *comp_sums.values()]))
                 row: dict[str, Any] = {
                     "step": done,
                     "time": time.time(),
                     "elapsed_s": now - run_start,
-                    "loss": float(loss_sum) / n,
+                    "loss": float(sums[0]) / n,
                     "lr": scheduler.get_last_lr()[0],
                     "images_per_s": n * batches.batch_size / (now - last_log_time),
                     "step_time_s": (now - last_log_time) / n,
                     "data_time_s": data_time / n,
                 }
-                row.update({f"comp_{k}": float(v) / n for k, v in comp_sums.items()})
+                components = zip(comp_sums, sums[1:], strict=True)
+                row.update({f"comp_{name}": float(value) / n for name, value in components})
                 if out.embedding is not None:
                     row["collapse_std"] = collapse_std(out.embedding)
                 row["eta_s"] = row["step_time_s"] * (total - done)
@@ -220,7 +239,8 @@ class Trainer:
                 # A finite loss can still be followed by an update that overflows the weights:
                 # never let such weights replace the last good checkpoint.
                 weights = objective.state_dict().values()  # parameters and BatchNorm statistics
-                if not all(torch.isfinite(w).all() for w in weights if w.is_floating_point()):
+                finite = all(torch.isfinite(w).all() for w in weights if w.is_floating_point())
+                if not distributed.all_true(finite, self.device):
                     return self._diverged(step, float("nan"))
                 checkpoint(done)
         return self._summary("finished", total)
@@ -232,19 +252,35 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
     def _handle_control(self, step: int, checkpoint: Callable[[int], None]) -> bool:
-        """Honour pause and stop between steps; True when the run must end now."""
-        if self.control.paused and not self.control.stop_requested:
+        """Honour pause and stop between steps; True when the run must end now.
+
+        Under torchrun every process acts on rank 0's request, read at logging steps (one
+        broadcast), so all of them take the same steps and none waits for a missing partner.
+        """
+        if distributed.world_size() > 1 and step % self.config.monitor.log_every:
+            return False
+        request = self._request()
+        if request == "pause":
             self.store.write_status("paused", step=step, message="paused")
-            while self.control.paused and not self.control.stop_requested:
+            while request == "pause":
                 self.control.wait_while_paused()
+                request = self._request()
             self.store.write_status("running", step=step, message="training")
-        if self.control.stop_requested:
+        if request == "stop":
             checkpoint(step)
             self.store.append_event("info", f"stopped at step {step}", step)
             return True
         return False
 
+    def _request(self) -> str:
+        """``stop``, ``pause`` or ``run``: what rank 0's control asks, the same on every process."""
+        control = self.control
+        local = "stop" if control.stop_requested else "pause" if control.paused else "run"
+        return str(distributed.from_main(local))
+
     def _monitor_step(self, monitor: Monitor, objective, step: int, views, n_views: int) -> None:
+        if not distributed.is_main():
+            return  # only rank 0 records (it alone writes the run directory)
         figures = monitor.record(self.store, objective, step, views, n_views)
         if figures:
             self.store.append_metrics({"step": step, "time": time.time(), **figures})
