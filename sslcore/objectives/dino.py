@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align
 
+from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import ConfigError, Section, spec
 from sslcore.heads import mlp_head
@@ -54,8 +55,12 @@ def dino_loss(
 
 
 def updated_center(center: Tensor, teacher: list[Tensor], momentum: float) -> Tensor:
-    """c ← m·c + (1 − m)·mean over views and batch of the teacher logits (centring)."""
-    batch_center = torch.cat(teacher).float().mean(dim=0)  # (K,)
+    """c ← m·c + (1 − m)·mean over views and batch of the teacher logits (centring).
+
+    Under torchrun (:mod:`sslcore.distributed`) the mean is over the global batch (averaged over
+    the processes, as lightly's ``DINOLoss.update_center``), so every process keeps one centre.
+    """
+    batch_center = distributed.mean_over_ranks(torch.cat(teacher).float().mean(dim=0))  # (K,)
     return momentum * center + (1 - momentum) * batch_center
 
 
