@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
@@ -24,21 +25,30 @@ from sslcore.objectives.similarity import pair_similarities, similarity_matrix_v
 def nt_xent_loss(z1: Tensor, z2: Tensor, temperature: float) -> tuple[Tensor, dict[str, Tensor]]:
     """NT-Xent: ℓ(i, j) = −log exp(sim(zᵢ, zⱼ)/τ) / Σ_{k≠i} exp(sim(zᵢ, zₖ)/τ), over all 2B views.
 
-    Equal to lightly's ``NTXentLoss(temperature)`` (without a memory bank).
+    Equal to lightly's ``NTXentLoss(temperature)`` (without a memory bank). Under torchrun
+    (:mod:`sslcore.distributed`) the views of every process are the negatives, as with
+    lightly's ``gather_distributed=True``: each process scores its own 2b views against all 2B
+    of the global batch, so the mean over processes is the single-process loss.
 
     Args:
-        z1, z2: (B, d) projections of two views; row i of each comes from the same image.
+        z1, z2: (b, d) projections of two views; row i of each comes from the same image.
         temperature: τ.
 
     Returns:
-        The loss and its components: mean cosine similarity of positive and of negative pairs.
+        The loss and its components: mean cosine similarity of positive and of negative pairs
+        (of this process's share of the batch).
     """
     batch = z1.shape[0]
-    z = F.normalize(torch.cat([z1, z2]).float(), dim=1)  # (2B, d)
-    logits = z @ z.T / temperature  # (2B, 2B)
-    self_pairs = torch.eye(2 * batch, dtype=torch.bool, device=z.device)
+    z1n, z2n = F.normalize(z1.float(), dim=1), F.normalize(z2.float(), dim=1)
+    queries = torch.cat([z1n, z2n])  # (2b, d): this process's views
+    keys = torch.cat([distributed.gather_with_grad(z1n), distributed.gather_with_grad(z2n)])
+    total = keys.shape[0] // 2  # B, the global batch; keys are (2B, d)
+    own = torch.arange(batch, device=z1.device) + distributed.rank() * batch
+    rows = torch.cat([own, own + total])  # (2b,): each query's own row among the keys
+    logits = queries @ keys.T / temperature  # (2b, 2B)
+    self_pairs = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, rows[:, None], True)
     logits = logits.masked_fill(self_pairs, float("-inf"))  # a view is not its own negative
-    partner = torch.arange(2 * batch, device=z.device).roll(batch)  # i <-> i + B
+    partner = (rows + total) % (2 * total)  # view i of image k <-> the other view of image k
     loss = F.cross_entropy(logits, partner)
     positive, negative = pair_similarities(z1, z2)
     return loss, {"positive_similarity": positive, "negative_similarity": negative}
