@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
@@ -24,7 +25,9 @@ def barlow_twins_loss(
     """L = Σᵢ (1 − Cᵢᵢ)² + λ Σᵢ Σ_{j≠i} Cᵢⱼ², C the cross-correlation over the batch.
 
     Equal to lightly's ``BarlowTwinsLoss(lambda_param=λ)``, which also standardises with
-    BatchNorm's ε = 1e-5.
+    BatchNorm's ε = 1e-5. Under torchrun (:mod:`sslcore.distributed`) the projections of every
+    process are gathered first, so the standardisation and C are those of the global batch and
+    every process computes the same loss.
 
     Args:
         z1, z2: (B, d) projections of the two views.
@@ -34,6 +37,7 @@ def barlow_twins_loss(
         The loss and its unweighted components: ``on_diagonal`` = Σᵢ (1 − Cᵢᵢ)² (invariance)
         and ``off_diagonal`` = Σ_{i≠j} Cᵢⱼ² (redundancy), so loss = on + λ·off.
     """
+    z1, z2 = distributed.gather_with_grad(z1), distributed.gather_with_grad(z2)  # (B, d) each
     batch = z1.shape[0]
     c = standardize(z1.float()).T @ standardize(z2.float()) / batch  # (d, d)
     diagonal = c.diagonal()
