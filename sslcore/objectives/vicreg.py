@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
@@ -40,6 +41,8 @@ def vicreg_loss(
     Equal to lightly's ``VICRegLoss(λ, μ, ν)`` and to the authors' code, which differ from the
     paper's formula in two constants: the invariance s is the mean squared error over batch
     *and* dimensions (the paper divides by n only), and the two variance terms are averaged.
+    Under torchrun (:mod:`sslcore.distributed`) the projections of every process are gathered
+    first, so the variances and covariances are those of the global batch.
 
     Args:
         z1, z2: (B, d) projections (the paper's "embeddings") of the two views, B ≥ 2.
@@ -49,6 +52,7 @@ def vicreg_loss(
         The loss and its unweighted terms ``invariance`` (s), ``variance`` (the mean of the two
         hinges; 1 when collapsed, 0 when every dimension has std ≥ 1) and ``covariance``.
     """
+    z1, z2 = distributed.gather_with_grad(z1), distributed.gather_with_grad(z2)  # (B, d) each
     z1, z2 = z1.float(), z2.float()
     invariance = F.mse_loss(z1, z2)
     variance = (variance_term(z1) + variance_term(z2)) / 2
