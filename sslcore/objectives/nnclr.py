@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.heads import mlp_head
@@ -119,7 +120,7 @@ class NNCLR(Objective):
         components["neighbour_similarity"] = F.cosine_similarity(
             z1.detach().float(), nn1.float(), dim=1
         ).mean()
-        self._new_support = z1.detach()
+        self._new_support = distributed.gather_with_grad(z1.detach())  # the global batch's
         return StepOutput(loss, components, z1.detach())
 
     def after_step(self, progress: float) -> None:
