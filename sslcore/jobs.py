@@ -8,6 +8,13 @@ where two runs would only share the same cores); the others wait in a first-in, 
 
 Owners: every run records who started it. Control calls pass ``owner``; a run may be controlled
 by its owner, or by anyone when ``owner`` is None (the command line, a teacher).
+
+Classroom mode: given a :class:`~sslcore.classroom.ClassroomPolicy`, the manager enforces it
+where runs are submitted, not in the pages: ``max_concurrent`` comes from the policy, and a
+student's start (or resume) is refused with a :class:`~sslcore.classroom.LimitError` that names
+the setting and the limit, when the student already has ``per_user_runs`` runs going, or when
+the queue is full. The check and the enqueue happen under one lock, so thirty students pressing
+Start at once cannot slip past a limit. ``as_teacher=True`` skips the per-student limits.
 """
 
 from __future__ import annotations
@@ -25,10 +32,19 @@ from typing import Any
 
 import torch
 
+from sslcore.classroom import ClassroomPolicy, LimitError, check_capacity, check_config
 from sslcore.config import RunConfig, from_dict, replace, to_dict
-from sslcore.store import ACTIVE_STATES, RunStore, list_runs, new_run_id, safe_run_dir
+from sslcore.store import (
+    ACTIVE_STATES,
+    RUN_ID_PATTERN,
+    RunStore,
+    list_runs,
+    new_run_id,
+    safe_run_dir,
+)
 from sslcore.train.control import RunControl
 from sslcore.train.failures import record_failure
+from sslcore.transfer.init_source import parse_init_from
 
 log = logging.getLogger(__name__)
 
@@ -62,41 +78,102 @@ def _pid_alive(pid: int) -> bool:
 class JobManager:
     """Starts, queues and controls training runs under one runs directory."""
 
-    def __init__(self, runs_dir: str | Path, max_concurrent: int | None = None) -> None:
+    def __init__(
+        self,
+        runs_dir: str | Path,
+        max_concurrent: int | None = None,
+        policy: ClassroomPolicy | None = None,
+    ) -> None:
         self.runs_dir = Path(runs_dir)
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.max_concurrent = max_concurrent or default_max_concurrent()
+        self.policy: ClassroomPolicy | None = None
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
         self._queue: deque[str] = deque()
         self._running: set[str] = set()
+        self.set_policy(policy)
         self.mark_interrupted()
 
+    def set_policy(self, policy: ClassroomPolicy | None) -> None:
+        """Apply a classroom policy (None: no per-student limits); queued runs may now start."""
+        with self._lock:
+            self.policy = policy
+            if policy is not None:
+                self.max_concurrent = policy.max_concurrent
+            self._dispatch()
+
     # --- starting ---------------------------------------------------------------------------
-    def start(self, config: RunConfig, owner: str = "") -> str:
-        """Create a run directory for ``config`` and queue it; return its run id."""
-        run_id = new_run_id(config.name or config.objective.name)
-        store = RunStore(safe_run_dir(self.runs_dir, run_id))
-        store.create(to_dict(config), owner=owner)
-        self._enqueue(Job(run_id, store, config, owner))
+    def start(self, config: RunConfig, owner: str = "", as_teacher: bool = False) -> str:
+        """Create a run directory for ``config`` and queue it; return its run id.
+
+        Raises:
+            LimitError: classroom mode refuses the run (see :meth:`_admit`).
+        """
+        with self._lock:
+            self._admit(config, owner, as_teacher)
+            run_id = new_run_id(config.name or config.objective.name)
+            store = RunStore(safe_run_dir(self.runs_dir, run_id))
+            store.create(to_dict(config), owner=owner)
+            self._enqueue(Job(run_id, store, config, owner))
         return run_id
 
-    def resume_run(self, run_id: str, steps: int | None = None, owner: str | None = None) -> None:
+    def resume_run(
+        self,
+        run_id: str,
+        steps: int | None = None,
+        owner: str | None = None,
+        as_teacher: bool = False,
+    ) -> None:
         """Continue a stopped, interrupted or finished run from its last checkpoint."""
         store = self._store(run_id)
         self._check_owner(store, owner)
         with self._lock:
             if run_id in self._jobs:
                 raise ValueError(f"run {run_id} is already queued or running")
-        status = store.status() or {}
-        config = from_dict(RunConfig, store.readable_config())
-        if steps is not None:
-            config = replace(config, **{"optim.steps": steps})
-            store.write_config(to_dict(config))
-        if not store.checkpoint_path().exists():
-            raise ValueError(f"run {run_id} has no checkpoint to resume from")
-        store.write_status("queued", message="waiting to resume", total_steps=config.optim.steps)
-        self._enqueue(Job(run_id, store, config, status.get("owner", ""), resume=True))
+            status = store.status() or {}
+            config = from_dict(RunConfig, store.readable_config())
+            if steps is not None:
+                config = replace(config, **{"optim.steps": steps})
+            self._admit(config, status.get("owner", ""), as_teacher or owner is None)
+            if steps is not None:
+                store.write_config(to_dict(config))
+            if not store.checkpoint_path().exists():
+                raise ValueError(f"run {run_id} has no checkpoint to resume from")
+            store.write_status(
+                "queued", message="waiting to resume", total_steps=config.optim.steps
+            )
+            self._enqueue(Job(run_id, store, config, status.get("owner", ""), resume=True))
+
+    def _admit(self, config: RunConfig, owner: str, as_teacher: bool) -> None:
+        """Refuse a student's run the classroom policy does not allow (the caller holds the lock).
+
+        Raises:
+            LimitError: a setting above its limit, a data path outside the allowed roots, a
+                run to start from that is someone else's, too many runs of this student, or a
+                full queue.
+        """
+        if self.policy is None or as_teacher:
+            return
+        if not owner:
+            raise LimitError("", "this class needs to know who starts a run: no owner was given")
+        check_config(self.policy, config)
+        self._check_init_source(config, owner)
+        mine = sum(1 for job in self._jobs.values() if job.owner == owner)
+        slot_free = not self._queue and len(self._running) < self.max_concurrent
+        check_capacity(self.policy, mine, len(self._queue), slot_free)
+
+    def _check_init_source(self, config: RunConfig, owner: str) -> None:
+        """A student may start from the weights of their own runs only, named by run id."""
+        source = parse_init_from(config.backbone.init_from)
+        if source.kind != "run":
+            return
+        field = "backbone.init_from"
+        if not RUN_ID_PATTERN.match(source.ref):
+            raise LimitError(field, "in this class, name a run by its id, not by a path")
+        run_owner = (RunStore(self.runs_dir / source.ref).status() or {}).get("owner", "")
+        if run_owner != owner:
+            raise LimitError(field, f"run {source.ref} is not one of your runs")
 
     def _enqueue(self, job: Job) -> None:
         with self._lock:
@@ -181,6 +258,16 @@ class JobManager:
         with self._lock:
             return run_id in self._jobs
 
+    def running(self) -> list[str]:
+        """The ids of the runs training now (at most ``max_concurrent``)."""
+        with self._lock:
+            return sorted(self._running)
+
+    def queued(self) -> list[str]:
+        """The ids of the runs waiting, first to start first."""
+        with self._lock:
+            return list(self._queue)
+
     def queue_position(self, run_id: str) -> int | None:
         """1 for the next run to start; None when not queued."""
         with self._lock:
@@ -244,13 +331,23 @@ _MANAGERS: dict[Path, JobManager] = {}
 _MANAGERS_LOCK = threading.Lock()
 
 
-def get_manager(runs_dir: str | Path, max_concurrent: int | None = None) -> JobManager:
-    """The process-wide manager of ``runs_dir`` (created on first use)."""
+def get_manager(
+    runs_dir: str | Path,
+    max_concurrent: int | None = None,
+    policy: ClassroomPolicy | None = None,
+) -> JobManager:
+    """The process-wide manager of ``runs_dir`` (created on first use).
+
+    A ``policy`` different from the manager's replaces it (a teacher edited the class file).
+    """
     key = Path(runs_dir).resolve()
     with _MANAGERS_LOCK:
         if key not in _MANAGERS:
-            _MANAGERS[key] = JobManager(key, max_concurrent)
-        return _MANAGERS[key]
+            _MANAGERS[key] = JobManager(key, max_concurrent, policy)
+        manager = _MANAGERS[key]
+    if policy is not None and policy != manager.policy:
+        manager.set_policy(policy)
+    return manager
 
 
 @atexit.register

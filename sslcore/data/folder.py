@@ -11,6 +11,9 @@ Any file Pillow reads is used (PNG, JPEG, BMP, GIF, TIFF, WebP, ...). Images sta
 channel) when every image is grey, else all become RGB. Each is centre-cropped to a square and
 resized to the run's size. Unreadable or corrupt files are skipped, logged and counted in
 ``ImageDataset.skipped``: one bad file never stops a run. Hidden files (``.DS_Store``) are ignored.
+
+On a shared server only folders under the allowed data roots are read (:mod:`sslcore.data.roots`);
+a file inside such a folder that is a link to somewhere outside them is left out.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from PIL import Image
 from sslcore.data.dataset import ImageDataset
 from sslcore.data.info import DatasetInfo
 from sslcore.data.resize import resize_images
+from sslcore.data.roots import allowed_roots, check_data_path, is_inside
 
 log = logging.getLogger(__name__)
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
@@ -34,7 +38,18 @@ def _visible(path: Path) -> bool:
     return not path.name.startswith(".")
 
 
+def _usable(path: Path, roots: tuple[Path, ...] | None) -> bool:
+    """A visible file that, links resolved, lies under the allowed roots (if any)."""
+    if not (path.is_file() and _visible(path)):
+        return False
+    if roots is not None and not is_inside(path, roots):
+        log.warning("leaving out %s: it links outside the allowed data roots", path)
+        return False
+    return True
+
+
 def _check_folder(path: Path) -> None:
+    check_data_path(path)  # before looking: a refusal says nothing about what is outside
     if not path.exists():
         raise FileNotFoundError(f"image folder {path} does not exist")
     if not path.is_dir():
@@ -47,10 +62,12 @@ def scan_folder(path: Path) -> tuple[list[Path], list[int], list[str]]:
     Returns ``(files, labels, classes)``; for a flat folder ``labels`` and ``classes`` are empty.
 
     Raises:
+        PermissionError: the folder is outside the allowed data roots.
         FileNotFoundError: the folder does not exist.
         ValueError: it is not a folder, or it holds no files.
     """
     _check_folder(path)
+    roots = allowed_roots()
     entries = sorted(p for p in path.iterdir() if _visible(p))
     subfolders = [p for p in entries if p.is_dir()]
     files: list[Path] = []
@@ -61,7 +78,7 @@ def scan_folder(path: Path) -> tuple[list[Path], list[int], list[str]]:
         if loose:
             log.warning("%s: ignoring %d file(s) next to the class subfolders", path, len(loose))
         for folder in subfolders:
-            inside = sorted(p for p in folder.rglob("*") if p.is_file() and _visible(p))
+            inside = sorted(p for p in folder.rglob("*") if _usable(p, roots))
             if not inside:
                 log.warning("%s: class folder %s is empty and is left out", path, folder.name)
                 continue
@@ -69,7 +86,7 @@ def scan_folder(path: Path) -> tuple[list[Path], list[int], list[str]]:
             labels += [len(classes)] * len(inside)
             classes.append(folder.name)
     else:
-        files = [p for p in entries if p.is_file()]
+        files = [p for p in entries if _usable(p, roots)]
     if not files:
         raise ValueError(
             f"image folder {path} holds no files: put images in it, in class subfolders "

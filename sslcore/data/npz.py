@@ -8,7 +8,8 @@ The archive holds:
 
 Make one with ``np.savez("mine.npz", x=images, y=labels, classes=np.array(["cat", "dog"]))``.
 The archive is read with ``allow_pickle=False``: it can hold arrays, never code. Non-square
-images are centre-cropped; all are resized to the run's size.
+images are centre-cropped; all are resized to the run's size. On a shared server only files
+under the allowed data roots are read (:mod:`sslcore.data.roots`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import torch
 from sslcore.data.dataset import ImageDataset
 from sslcore.data.info import DatasetInfo
 from sslcore.data.resize import resize_images
+from sslcore.data.roots import check_data_path
 
 
 def _open(path: Path) -> np.lib.npyio.NpzFile:
+    check_data_path(path)  # before looking: a refusal says nothing about what is outside
     if not path.is_file():
         raise FileNotFoundError(f"npz file {path} does not exist")
     try:
@@ -120,6 +123,7 @@ def load_npz(path: str, image_size: int) -> ImageDataset:
     """The images (and labels) of an ``.npz`` archive, resized to ``image_size``.
 
     Raises:
+        PermissionError: the file is outside the allowed data roots.
         FileNotFoundError: the file does not exist.
         ValueError: it is not an .npz archive, or an array has the wrong shape or type (the
             message names the array and what is expected).
