@@ -40,6 +40,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
+from sslcore.config import ConfigError
 from sslcore.store import RunStore
 
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
@@ -111,19 +112,25 @@ def rank_seed(seed: int) -> int:
     return seed + RANK_SEED_STRIDE * rank()
 
 
-def local_slice(indices: Tensor) -> Tensor:
-    """This process's contiguous share of a global batch of indices.
+def local_batch_size(batch_size: int) -> int:
+    """Images per process of a global batch of ``batch_size``.
 
     Raises:
-        ValueError: when the batch does not split evenly over the processes.
+        ConfigError: when the batch does not split evenly over the processes.
     """
-    size, count = world_size(), len(indices)
-    if count % size:
-        raise ValueError(
-            f"optim.batch_size: the global batch of {count} images does not split evenly over "
-            f"{size} processes; use a multiple of {size}"
+    size = world_size()
+    if batch_size % size:
+        raise ConfigError(
+            "optim.batch_size",
+            f"the global batch of {batch_size} images does not split evenly over {size} "
+            f"processes; use a multiple of {size}",
         )
-    share = count // size
+    return batch_size // size
+
+
+def local_slice(indices: Tensor) -> Tensor:
+    """This process's contiguous share of a global batch of indices (:func:`local_batch_size`)."""
+    share = local_batch_size(len(indices))
     return indices[rank() * share : (rank() + 1) * share]
 
 

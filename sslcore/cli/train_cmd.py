@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sslcore import distributed
 from sslcore.config import RunConfig, load_config, replace
 from sslcore.recipes import augment_preset_dict, recipe_config
 from sslcore.store import RunStore, new_run_id, safe_run_dir
@@ -111,9 +112,19 @@ class ProgressLine:
         print(line, end="", file=sys.stderr, flush=True)
 
 
+def join_torchrun(config: RunConfig) -> None:
+    """Under torchrun, join the process group and check that the batch splits over it."""
+    from sslcore.train.device import resolve_device
+
+    distributed.init_from_env(resolve_device(config.device))
+    distributed.local_batch_size(config.optim.batch_size)
+
+
 def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
     from sslcore.train import Trainer
 
+    main = distributed.is_main()
+    quiet = quiet or not main  # one progress line and one summary per torchrun job
     progress = ProgressLine(config.optim.steps, quiet)
     try:
         summary = Trainer(config, store, on_progress=progress).run(resume=resume)
@@ -123,6 +134,10 @@ def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
             raise  # bad input (data, checkpoint): one line and exit code 2 from main
         print(f"sslcore: run {store.run_id} failed: {message}", file=sys.stderr)
         return 1
+    finally:
+        distributed.close()
+    if not main and summary["state"] != "failed":
+        return 0
     if not quiet:
         print(file=sys.stderr)
     if summary["state"] == "failed":
@@ -143,18 +158,22 @@ def train(args: argparse.Namespace) -> int:
     from sslcore.config import to_dict
 
     config = config_from_args(args)
-    store = RunStore(safe_run_dir(args.runs_dir, new_run_id(config.name or config.objective.name)))
-    store.create(to_dict(config), owner="cli")
+    join_torchrun(config)
+    run_id = distributed.from_main(new_run_id(config.name or config.objective.name))
+    store = distributed.store_for_this_process(safe_run_dir(args.runs_dir, run_id))
+    store.create(to_dict(config), owner="cli")  # rank 0 only under torchrun
     return _run(store, config, resume=False, quiet=args.quiet)
 
 
 def resume(args: argparse.Namespace) -> int:
     from sslcore.config import from_dict, to_dict
 
-    store = RunStore(args.run_dir)
-    if not store.exists():
+    reader = RunStore(args.run_dir)
+    if not reader.exists():
         raise FileNotFoundError(f"{args.run_dir} is not a run directory (no config.json)")
-    config = from_dict(RunConfig, store.readable_config())
+    config = from_dict(RunConfig, reader.readable_config())
+    join_torchrun(config)
+    store = distributed.store_for_this_process(args.run_dir)  # rank 0 alone writes
     if args.steps is not None:
         config = replace(config, **{"optim.steps": args.steps})
         store.write_config(to_dict(config))
