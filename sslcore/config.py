@@ -149,7 +149,8 @@ class DataConfig(Section):
         "shapes",
         "Dataset",
         "Built-in: shapes, digits; torchvision: mnist, fashion_mnist, cifar10, stl10 (from a local "
-        "root); your own: folder:<path> or npz:<path>.",
+        "root); your own: folder:<path> or npz:<path>; text: stdlib_docs (Python's docstrings) "
+        "or text:<file or folder>.",
     )
     image_size: int = spec(
         32, "Image size", "Images are resized to this square size.", min=8, max=128, step=8
@@ -176,6 +177,21 @@ class DataConfig(Section):
         step=0.05,
     )
     split_seed: int = spec(0, "Split seed", "Seed of the train/test split.", min=0, max=2**31 - 1)
+    tokenizer: str = spec(
+        "chars",
+        "Tokenizer (text)",
+        "How text datasets are cut into tokens: characters, words, or a small BPE learned "
+        "from the corpus.",
+        choices=("chars", "words", "bpe"),
+    )
+    context_length: int = spec(
+        64,
+        "Context length (text)",
+        "Tokens per document for text datasets: longer ones are cut, shorter ones padded.",
+        min=8,
+        max=512,
+        step=8,
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

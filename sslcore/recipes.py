@@ -19,11 +19,25 @@ def augment_preset_dict(name: str) -> dict[str, Any]:
     return dataclasses.asdict(preset(name))
 
 
+def _dataset_for(objective: str, dataset: str) -> str:
+    """``dataset`` if it suits the objective's modality, else the default data of that modality
+    (``stdlib_docs`` for the text objectives, the default image set for the others)."""
+    from sslcore.compatibility import objective_modality
+    from sslcore.data.text_dataset import is_text_dataset
+
+    text = objective_modality(objective) == "text"
+    if text == is_text_dataset(dataset):
+        return dataset
+    return "stdlib_docs" if text else str(to_dict(RunConfig())["data"]["dataset"])
+
+
 def recipe_config(objective: str, base: RunConfig | None = None) -> RunConfig:
     """``base`` (default: the default RunConfig) with ``objective``'s recipe applied.
 
-    The data and run fields of ``base`` are kept; the objective, its augmentation preset, its
-    hyperparameters (reset to the method's defaults) and its recipe overrides replace the rest.
+    The data and run fields of ``base`` are kept (but a text objective on image data gets
+    ``stdlib_docs``, and an image objective on text the default images); the objective, its
+    augmentation preset, its hyperparameters (reset to the method's defaults) and its recipe
+    overrides replace the rest.
     """
     from sslcore.objectives import OBJECTIVES
 
@@ -39,6 +53,7 @@ def recipe_config(objective: str, base: RunConfig | None = None) -> RunConfig:
     data["objective"] = {"name": objective, "params": {}}
     data["augment"] = augment_preset_dict(cls.default_augment)
     defaults = to_dict(RunConfig())
+    data["data"]["dataset"] = _dataset_for(objective, data["data"]["dataset"])
     data["optim"] = defaults["optim"]
     data["backbone"] = defaults["backbone"]
     if cls.compatible_backbones is not None:

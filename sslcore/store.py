@@ -175,13 +175,24 @@ class RunStore:
             handle.flush()
 
     def save_snapshot(
-        self, name: str, step: int, images: np.ndarray, captions: list[str] | None = None
+        self,
+        name: str,
+        step: int,
+        images: np.ndarray,
+        captions: list[str] | None = None,
+        texts: list[str] | None = None,
     ) -> Path:
-        """Save images (N, H, W, C) uint8 as ``snapshots/<name>_<step>.npz``."""
+        """Save images (N, H, W, C) uint8 as ``snapshots/<name>_<step>.npz``.
+
+        Text runs save ``texts`` (one string per row, e.g. a sentence with its masked tokens
+        marked) with an empty ``images`` array.
+        """
         path = self.path / "snapshots" / f"{name}_{step:07d}.npz"
         arrays: dict[str, np.ndarray] = {"images": images}
         if captions is not None:
             arrays["captions"] = np.asarray(captions, dtype=str)
+        if texts is not None:
+            arrays["texts"] = np.asarray(texts, dtype=str)
         with atomic_open(path, "wb") as handle:
             np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
         return path
@@ -193,11 +204,19 @@ class RunStore:
             np.savez(handle, **arrays)  # type: ignore[arg-type]
         return path
 
-    def save_probe_images(self, images: np.ndarray, ids: np.ndarray) -> Path:
-        """Save the probe set's images (N, H, W, C) uint8 once; embeddings refer to them by id."""
+    def save_probe_images(
+        self, images: np.ndarray, ids: np.ndarray, texts: list[str] | None = None
+    ) -> Path:
+        """Save the probe set's images (N, H, W, C) uint8 once; embeddings refer to them by id.
+
+        Text runs also save the probe documents as ``texts`` (the map's hovers show them).
+        """
         path = self.path / "embeddings" / "probe_images.npz"
+        arrays = {"images": images, "ids": ids}
+        if texts is not None:
+            arrays["texts"] = np.asarray(texts, dtype=str)
         with atomic_open(path, "wb") as handle:
-            np.savez_compressed(handle, images=images, ids=ids)
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
         return path
 
     def save_eval(self, protocol: str, result: dict[str, Any]) -> Path:
@@ -243,7 +262,8 @@ class RunStore:
         return sorted(names)
 
     def load_snapshot(self, name: str, step: int | None = None) -> dict[str, Any] | None:
-        """The snapshot at ``step`` (default: the latest): ``images`` and maybe ``captions``."""
+        """The snapshot at ``step`` (default: the latest): ``images`` and maybe ``captions``
+        (and ``texts`` for text runs)."""
         steps = self.snapshot_steps(name)
         if not steps:
             return None
@@ -254,6 +274,8 @@ class RunStore:
                 out: dict[str, Any] = {"step": step, "images": data["images"]}
                 if "captions" in data:
                     out["captions"] = [str(c) for c in data["captions"]]
+                if "texts" in data:
+                    out["texts"] = [str(t) for t in data["texts"]]
                 return out
         except ARCHIVE_ERRORS:
             return None
@@ -273,6 +295,8 @@ class RunStore:
                 arrays = {k: data[k] for k in data.files}
             with np.load(self.path / "embeddings" / "probe_images.npz") as probe:
                 arrays["images"] = probe["images"]
+                if "texts" in probe:
+                    arrays["texts"] = probe["texts"]
         except ARCHIVE_ERRORS:
             return None
         return arrays

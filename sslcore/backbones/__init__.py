@@ -1,6 +1,7 @@
 """Backbones: a registry of builders, each returning a :class:`Backbone` with ``out_dim``.
 
-A backbone f maps a batch of images in [0, 1] to representations h = f(x), (B, out_dim). The
+A backbone f maps a batch of images in [0, 1] to representations h = f(x), (B, out_dim);
+``text_transformer`` maps (B, L) token ids of a text dataset instead. The
 objective puts its heads on top of h; kNN, linear probes and the embedding map read h itself.
 Adding a family is one file with a builder and a :class:`SizeRule`, plus one line in each dict
 below.
@@ -20,6 +21,7 @@ from sslcore.backbones.base import Backbone, SizeRule
 from sslcore.backbones.convnet import build_convnet, convnet_sizes
 from sslcore.backbones.mlp import build_mlp, mlp_sizes
 from sslcore.backbones.resnet import build_resnet18, build_resnet34, build_resnet50, resnet_sizes
+from sslcore.backbones.text_transformer import build_text_transformer, text_transformer_sizes
 from sslcore.backbones.vit import build_vit_tiny, vit_sizes
 from sslcore.config import BackboneConfig, ConfigError
 
@@ -33,6 +35,7 @@ BACKBONES: dict[str, BackboneBuilder] = {
     "resnet50": build_resnet50,
     "vit_tiny": build_vit_tiny,
     "mlp": build_mlp,
+    "text_transformer": build_text_transformer,
 }
 
 # name -> the image sizes that backbone accepts under a config
@@ -43,6 +46,7 @@ SIZE_RULES: dict[str, Callable[[BackboneConfig], SizeRule]] = {
     "resnet50": resnet_sizes,
     "vit_tiny": vit_sizes,
     "mlp": mlp_sizes,
+    "text_transformer": text_transformer_sizes,
 }
 
 

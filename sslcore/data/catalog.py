@@ -11,6 +11,8 @@ from sslcore.data.info import DatasetInfo
 from sslcore.data.names import DATASET_NAMES, check_dataset_name
 from sslcore.data.npz import npz_info
 from sslcore.data.shapes import FACTOR_KINDS, SHAPE_NAMES
+from sslcore.data.text_dataset import TEXT_PREFIX
+from sslcore.data.text_stdlib_docs import MODULES as STDLIB_MODULES
 from sslcore.data.torchvision_sets import SETS
 
 BUILT_IN: dict[str, DatasetInfo] = {
@@ -36,6 +38,15 @@ BUILT_IN: dict[str, DatasetInfo] = {
         classes=tuple(DIGIT_CLASSES),
     ),
     **{name: source.info for name, source in SETS.items()},
+    "stdlib_docs": DatasetInfo(
+        name="stdlib_docs",
+        description="Text: paragraphs of the docstrings of Python's own standard library, read "
+        "from the installed sources (no download), labelled by the module they document.",
+        channels=None,
+        native_size=None,
+        size=None,
+        classes=STDLIB_MODULES,
+    ),
 }
 
 
@@ -52,6 +63,15 @@ def dataset_info(name: str) -> DatasetInfo:
         return folder_info(name.removeprefix("folder:"))
     if name.startswith("npz:"):
         return npz_info(name.removeprefix("npz:"))
+    if name.startswith(TEXT_PREFIX):
+        return DatasetInfo(
+            name=name,
+            description="Your text: one document per line of a file, or per .txt/.md file of a "
+            "folder (labelled by sub-folder).",
+            channels=None,
+            native_size=None,
+            size=None,
+        )
     return BUILT_IN[name]
 
 

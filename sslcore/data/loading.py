@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sslcore.data.dataset import ImageDataset
 from sslcore.data.digits import load_digits_dataset
@@ -20,13 +20,15 @@ from sslcore.data.names import check_dataset_name
 from sslcore.data.npz import load_npz
 from sslcore.data.shapes import make_shapes
 from sslcore.data.split import check_split, take_split
+from sslcore.data.text_dataset import is_text_dataset, load_text_splits
 from sslcore.data.torchvision_sets import SETS, data_root, load_torchvision_set
 
 if TYPE_CHECKING:
     from sslcore.config import DataConfig
 
+T = TypeVar("T")
 CACHE_SIZE = 8  # entries: splits, plus the whole of sets split by fraction
-_cache: OrderedDict[Hashable, ImageDataset] = OrderedDict()
+_cache: OrderedDict[Hashable, Any] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -39,10 +41,13 @@ def _cache_key(config: DataConfig, split: str) -> Hashable:
         return (name, size, split, count, config.split_seed)
     if name in SETS:
         return (name, size, split, str(data_root(config.root)))
+    if is_text_dataset(name):
+        text = (config.tokenizer, config.context_length)
+        return (name, *text, split, config.test_fraction, config.split_seed)
     return (name, size, split, config.test_fraction, config.split_seed)
 
 
-def _cached(key: Hashable, load: Callable[[], ImageDataset]) -> ImageDataset:
+def _cached(key: Hashable, load: Callable[[], T]) -> T:
     """``load()`` once per key (the caller holds ``_lock``), least recently used evicted."""
     if key in _cache:
         _cache.move_to_end(key)
@@ -70,13 +75,32 @@ def _load_split(config: DataConfig, split: str) -> ImageDataset:
         return make_shapes(count, size, seed=config.split_seed, split=split)
     if name in SETS:
         return load_torchvision_set(name, config.root, split, size, download=config.download)
+    if is_text_dataset(name):
+        # Both splits share one tokenizer, learned on the train documents.
+        text = (config.tokenizer, config.context_length, config.test_fraction, config.split_seed)
+        splits = _cached(("text", name, *text), lambda: _text_pair(config))
+        return splits[0] if split == "train" else splits[1]
     # Both splits come from one decoded copy, so a folder is read once, not once per split.
     everything = _cached(("whole", name, size), lambda: _load_whole(name, size))
     return take_split(everything, split, config.test_fraction, config.split_seed)
 
 
+def _text_pair(config: DataConfig) -> tuple[ImageDataset, ImageDataset]:
+    return load_text_splits(
+        config.dataset,
+        config.tokenizer,
+        config.context_length,
+        config.test_fraction,
+        config.split_seed,
+    )
+
+
 def load_dataset(config: DataConfig, split: str) -> ImageDataset:
     """One split of the configured dataset: uint8 (N, C, H, W) at ``config.image_size``.
+
+    Text datasets (``stdlib_docs``, ``text:<path>``) return a
+    :class:`~sslcore.data.text_dataset.TextDataset`: (N, ``config.context_length``) int64 token
+    ids in ``images``, cut by ``config.tokenizer``, with the documents in ``texts``.
 
     Datasets with a test split of their own (shapes, the torchvision sets) use it; the others
     hold out a seeded ``config.test_fraction``. For shapes, ``config.split_seed`` seeds the

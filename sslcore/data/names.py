@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-DATASET_NAMES = ("shapes", "digits", "mnist", "fashion_mnist", "cifar10", "stl10")
-PREFIXES = ("folder:", "npz:")
+DATASET_NAMES = ("shapes", "digits", "mnist", "fashion_mnist", "cifar10", "stl10", "stdlib_docs")
+PREFIXES = ("folder:", "npz:", "text:")
 
 
 def check_dataset_name(name: str) -> None:
-    """Raise ConfigError unless ``name`` is built in or ``folder:<path>`` / ``npz:<path>``."""
+    """Raise ConfigError unless ``name`` is built in or ``folder:``/``npz:``/``text:<path>``."""
     from sslcore.config import ConfigError
 
     if name in DATASET_NAMES or any(name.startswith(p) and len(name) > len(p) for p in PREFIXES):
@@ -15,5 +15,5 @@ def check_dataset_name(name: str) -> None:
     raise ConfigError(
         "data.dataset",
         f"{name!r} is not a known dataset: use one of {', '.join(DATASET_NAMES)}, "
-        "folder:<path> or npz:<path>",
+        "folder:<path>, npz:<path> or text:<path>",
     )

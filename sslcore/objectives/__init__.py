@@ -13,11 +13,14 @@ from sslcore.objectives.colorization import Colorization
 from sslcore.objectives.dino import DINO
 from sslcore.objectives.jigsaw import Jigsaw
 from sslcore.objectives.mae import MAE
+from sslcore.objectives.mlm import MLM
 from sslcore.objectives.moco import MoCo
+from sslcore.objectives.next_token import NextToken
 from sslcore.objectives.nnclr import NNCLR
 from sslcore.objectives.relative_position import RelativePosition
 from sslcore.objectives.rotation import Rotation
 from sslcore.objectives.simclr import SimCLR
+from sslcore.objectives.simcse import SimCSE
 from sslcore.objectives.simsiam import SimSiam
 from sslcore.objectives.vicreg import VICReg
 from sslcore.objectives.vqvae import VQVAE
@@ -41,6 +44,9 @@ OBJECTIVES: dict[str, type[Objective]] = {
         Autoregressive,
         VQVAE,
         Colorization,
+        MLM,
+        NextToken,
+        SimCSE,
     )
 }
 

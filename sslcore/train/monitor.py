@@ -18,9 +18,10 @@ from torch import Tensor
 from sslcore.config import MonitorConfig
 from sslcore.data import ImageDataset
 from sslcore.eval.collapse import rankme, std_of_l2_normalized
-from sslcore.eval.features import extract_features
 from sslcore.eval.knn import knn_accuracy
+from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import Objective
+from sslcore.objectives.text_parts import TokenVisual
 from sslcore.store import RunStore
 
 BANK_SIZE = 2000
@@ -40,7 +41,12 @@ def collapse_std(embedding: Tensor) -> float:
 
 
 class Monitor:
-    """Probe-set embeddings, kNN accuracy, collapse figures and snapshots during training."""
+    """Probe-set embeddings, kNN accuracy, collapse figures and snapshots during training.
+
+    Text runs (a :class:`~sslcore.data.text_dataset.TextDataset`, token ids in ``images``) get
+    the same figures; their snapshots are texts (decoded with the dataset's tokenizer) instead
+    of pictures, and no views are saved (a sentence's views are itself).
+    """
 
     def __init__(
         self,
@@ -57,14 +63,20 @@ class Monitor:
         self.probe = test.subset(self.probe_ids)
         self.bank = train.subset(train.probe_indices(BANK_SIZE, seed=1))
         self.num_classes = max(len(train.classes), 1)
+        self.tokenizer = getattr(train, "tokenizer", None)  # text runs only
 
     def save_probe_images(self, store: RunStore) -> None:
-        """The probe images, once per run (embeddings files refer to them by id)."""
+        """The probe images (or documents), once per run (embeddings refer to them by id)."""
+        if self.tokenizer is not None:
+            empty = np.zeros((0, 1, 1, 1), dtype=np.uint8)
+            texts = getattr(self.probe, "texts", None)
+            store.save_probe_images(empty, self.probe_ids.numpy(), texts)
+            return
         store.save_probe_images(to_uint8_hwc(self.probe.images), self.probe_ids.numpy())
 
     def _features(self, objective: Objective, images: Tensor) -> Tensor:
         with self.autocast():
-            return extract_features(objective.encode, images, self.device).float()
+            return extract_any_features(objective.encode, images, self.device).float()
 
     @torch.no_grad()
     def record(
@@ -100,7 +112,7 @@ class Monitor:
         for name, values in self.probe.factors.items():
             arrays[f"factor_{name}"] = values.numpy()
         store.save_embeddings(step, arrays)
-        if views is not None:
+        if views is not None and self.tokenizer is None:
             shown = torch.stack([v[:SHOWN_IMAGES] for v in views], dim=1).flatten(0, 1)
             captions = [
                 f"image {i + 1}, view {j + 1}"
@@ -109,10 +121,28 @@ class Monitor:
             ]
             store.save_snapshot("views", step, to_uint8_hwc(shown), captions)
         objective.eval()
-        sample = self.probe.images[:SHOWN_IMAGES].to(self.device).float() / 255
+        sample = self.probe.images[:SHOWN_IMAGES].to(self.device)
+        if self.tokenizer is None:
+            sample = sample.float() / 255
         with self.autocast():
             visuals = objective.visuals(sample)
         objective.train()
         for name, visual in visuals.items():
-            store.save_snapshot(name, step, to_uint8_hwc(visual.images), visual.captions)
+            if isinstance(visual, TokenVisual):
+                self._save_texts(store, name, step, visual)
+            else:
+                store.save_snapshot(name, step, to_uint8_hwc(visual.images), visual.captions)
         return figures
+
+    def _save_texts(self, store: RunStore, name: str, step: int, visual: TokenVisual) -> None:
+        """Decode a text visual with the run's tokenizer, highlighted tokens ``⟦marked⟧``."""
+        if self.tokenizer is None:
+            raise ValueError(f"{name}: a text visual needs a text dataset's tokenizer")
+        ids = visual.images.cpu().tolist()
+        marks = visual.highlight.cpu().tolist() if visual.highlight is not None else None
+        texts = [
+            self.tokenizer.decode_marked(row, marks[i] if marks else [False] * len(row))
+            for i, row in enumerate(ids)
+        ]
+        empty = np.zeros((0, 1, 1, 1), dtype=np.uint8)
+        store.save_snapshot(name, step, empty, visual.captions, texts=texts)

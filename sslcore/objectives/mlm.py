@@ -1,0 +1,124 @@
+"""MLM: BERT's masked language modelling, hide some tokens and predict them from the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from sslcore.backbones.base import Backbone
+from sslcore.config import Section, spec
+from sslcore.data.text_tokenizers import MASK, PAD, SPECIAL_TOKENS
+from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.text_parts import TEXT_RECIPE, TokenVisual, text_backbone, token_head
+
+VISUAL_SEED = 0  # the same masks in every snapshot, so the guesses can be compared over time
+
+
+def mask_tokens(
+    ids: Tensor, mask_ratio: float, vocab_size: int, generator: torch.Generator
+) -> tuple[Tensor, Tensor]:
+    """BERT's corruption: choose ``mask_ratio`` of the real tokens; of those, 80% become
+    ``MASK``, 10% a random token and 10% stay as they are (so the model cannot rely on seeing
+    ``MASK`` at test time). At least one token per sentence is chosen.
+
+    Args:
+        ids: (B, L) token ids (``PAD`` is never chosen).
+        mask_ratio: the share of real tokens to predict.
+        vocab_size: V, for the random replacements.
+        generator: the source of randomness (on ``ids``' device).
+
+    Returns:
+        ``(corrupted, chosen)``: the (B, L) input ids and the (B, L) bool mask of the tokens
+        whose original id is the target.
+    """
+    real = ids != PAD
+    noise = torch.rand(ids.shape, generator=generator, device=ids.device)
+    noise = noise.masked_fill(~real, 2.0)  # padding is never chosen
+    chosen = (noise < mask_ratio) & real
+    chosen |= (noise == noise.min(dim=1, keepdim=True).values) & real  # at least one per row
+    action = torch.rand(ids.shape, generator=generator, device=ids.device)
+    first = len(SPECIAL_TOKENS)
+    random_ids = torch.randint(
+        first, max(vocab_size, first + 1), ids.shape, generator=generator, device=ids.device
+    )
+    corrupted = torch.where(chosen & (action < 0.8), torch.full_like(ids, MASK), ids)
+    corrupted = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, corrupted)
+    return corrupted, chosen
+
+
+class MLM(Objective):
+    """Masked language modelling learns what words mean from the words around them.
+
+    A share of the tokens of each sentence is hidden (mostly replaced by a ``<mask>`` token) and
+    the transformer, which sees the whole sentence in both directions, predicts each hidden
+    token from its context with a softmax over the vocabulary. To fill "the event ▢ runs the
+    tasks" it must know that "loop" goes with "event" and "tasks": the token vectors come to
+    encode meaning and syntax. Nothing can collapse: the targets are fixed tokens, not the
+    network's own outputs. The mask ratio trades signal (more predictions per sentence) against
+    context (less left to predict from); BERT used 15%.
+
+    References: [0] BERT, Devlin et al. 2019, https://arxiv.org/abs/1810.04805
+    """
+
+    name = "mlm"
+    family = "predictive"
+    n_views = 1
+    modality = "text"
+    compatible_backbones = ("text_transformer",)
+    default_augment = "none"
+    recipe = TEXT_RECIPE
+
+    @dataclass(frozen=True)
+    class Config(Section):
+        """MLM's hyperparameters."""
+
+        _prefix = "objective.params."
+        mask_ratio: float = spec(
+            0.15,
+            "Mask ratio",
+            "Share of the tokens of each sentence hidden and predicted (BERT: 0.15).",
+            min=0.05,
+            max=0.8,
+            step=0.05,
+        )
+
+    def __init__(self, backbone: Backbone, config: MLM.Config, image: ImageSpec) -> None:
+        super().__init__(backbone, config, image)
+        self.text = text_backbone(backbone, self.name)
+        self.head = token_head(self.text)
+
+    def _logits(self, ids: Tensor) -> tuple[Tensor, Tensor]:
+        tokens = self.text.forward_tokens(ids)  # (B, L, D)
+        return self.head(tokens), tokens  # (B, L, V)
+
+    def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
+        ids = views[0]
+        corrupted, chosen = mask_tokens(
+            ids, self.config.mask_ratio, self.text.vocab_size, self.generator
+        )
+        logits, tokens = self._logits(corrupted)
+        loss = F.cross_entropy(logits[chosen].float(), ids[chosen])
+        accuracy = (logits[chosen].argmax(-1) == ids[chosen]).float().mean()
+        h = self.text.pool(tokens, ids).detach()
+        return StepOutput(loss, {"masked_accuracy": accuracy.detach()}, h)
+
+    @torch.no_grad()
+    def visuals(self, x: Tensor) -> dict[str, Visual]:
+        """Each sentence three times: with its masks, as the model fills them, and the truth."""
+        ids = x.long()
+        generator = torch.Generator(ids.device).manual_seed(VISUAL_SEED)
+        _, chosen = mask_tokens(ids, self.config.mask_ratio, self.text.vocab_size, generator)
+        shown = torch.where(chosen, torch.full_like(ids, MASK), ids)  # every chosen token hidden
+        guesses = self._logits(shown)[0].argmax(-1)
+        filled = torch.where(chosen, guesses, ids)
+        rows = torch.stack([shown, filled, ids], dim=1).flatten(0, 1)  # (3N, L)
+        captions = [
+            f"sentence {i + 1}: {kind}"
+            for i in range(ids.shape[0])
+            for kind in ("masked", "the model's guesses", "original")
+        ]
+        highlight = chosen.repeat_interleave(3, dim=0)
+        return {"guesses": TokenVisual(rows, captions, highlight)}
