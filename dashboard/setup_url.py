@@ -16,7 +16,7 @@ from typing import Any, get_type_hints
 from sslcore.config import SECTIONS, AugmentConfig, ConfigError, RunConfig, from_dict
 
 PARAMS = "objective.params."
-RESERVED = ("run", "owner")
+RESERVED = ("run", "owner", "teacher")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,12 +11,20 @@ URL parameters:
                              (``optim.steps=300``, ``objective.params.temperature=0.2``);
     ``run=<run_id>``         the run this tab follows;
     ``owner=<token>``        who may pause and stop the runs started from this tab (a refresh
-                             keeps it; the "share this setup" link leaves it out).
+                             keeps it; the "share this setup" link leaves it out);
+    ``teacher=<token>``      classroom mode: the teacher's secret (from ``ssl-lab --classroom``).
+
+Who is who: a user logged in through Streamlit's OIDC login (``st.user``) is their e-mail;
+otherwise the owner token of the URL is the identity, made at random in a new browser session
+(so it is per tab and survives a refresh). In classroom mode (:mod:`sslcore.classroom`) a
+student sees only their own runs, and the teacher (a listed login, or the teacher token) sees and
+may stop every run; the job manager checks the same identities again.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -24,13 +32,17 @@ from typing import Any
 import streamlit as st
 
 from dashboard import setup_url
+from sslcore.classroom import ClassroomPolicy, active_policy
 
 # --- session-state keys (nothing else in the dashboard spells a key) ------------------------
 ATTACHED = "ssl_lab_attached"  # the URL has been read into this session
 SETUP = "ssl_lab_setup"  # dict: dotted path -> value, the user's changes from the defaults
 URL_ERRORS = "ssl_lab_url_errors"  # list[str]: URL values that could not be read
 RUN_ID = "ssl_lab_run_id"  # the run this tab follows ("" for none)
-OWNER = "ssl_lab_owner"  # this tab's owner token for the job manager
+OWNER = "ssl_lab_owner"  # this tab's identity for the job manager (token or "user:<e-mail>")
+TEACHER = "ssl_lab_teacher"  # bool: classroom mode, and this session is the teacher's
+TEACHER_TOKEN = "ssl_lab_teacher_token"  # the token that made it so ("" for a teacher login)
+LOGGED_IN = "ssl_lab_logged_in"  # bool: the identity comes from st.user
 PREVIEW_SEED = "ssl_lab_preview_seed"  # seed of the augmentation preview (regenerate button)
 COMPARE_RUNS = "ssl_lab_compare_runs"  # run ids picked on the Compare page
 START_ERROR = "ssl_lab_start_error"  # message of the last refused start
@@ -52,6 +64,9 @@ TRAIN_RUN = "ssl_lab_train_run"
 
 RUN_PARAM = "run"
 OWNER_PARAM = "owner"
+TEACHER_PARAM = "teacher"
+# An owner token from a URL is used only when it looks like one we made (or a similar secret).
+OWNER_TOKEN = re.compile(r"^[A-Za-z0-9_-]{12,64}$")
 
 
 def runs_dir() -> Path:
@@ -64,8 +79,31 @@ def form_key(dotted: str) -> str:
     return FORM_PREFIX + dotted
 
 
+def classroom() -> ClassroomPolicy | None:
+    """The classroom policy of this server (``ssl-lab --classroom``), or None."""
+    return active_policy()
+
+
+def logged_in_user() -> str:
+    """The e-mail (or OIDC subject) of the user logged in through ``st.login``, else ``""``."""
+    if st.user.get("is_logged_in") is not True:
+        return ""
+    return str(st.user.get("email") or st.user.get("sub") or "")
+
+
+def require_login(policy: ClassroomPolicy | None) -> None:
+    """Stop the page with a login button when the class requires a login and there is none."""
+    if policy is None or not policy.require_login or logged_in_user():
+        return
+    st.info("This class asks you to log in first.", icon=":material/login:")
+    st.button("Log in", on_click=st.login, type="primary", icon=":material/login:")
+    st.stop()
+
+
 def attach() -> None:
     """Fill the session from the URL the first time this browser session runs the app."""
+    policy = classroom()
+    require_login(policy)
     if st.session_state.get(ATTACHED):
         return
     params = {key: st.query_params.get(key) for key in st.query_params}
@@ -73,18 +111,31 @@ def attach() -> None:
     st.session_state[SETUP] = overrides
     st.session_state[URL_ERRORS] = errors
     st.session_state[RUN_ID] = params.get(RUN_PARAM) or ""
-    st.session_state[OWNER] = params.get(OWNER_PARAM) or secrets.token_hex(6)
+    user = logged_in_user()
+    token = params.get(OWNER_PARAM) or ""
+    st.session_state[LOGGED_IN] = bool(user)
+    if user:
+        st.session_state[OWNER] = f"user:{user}"
+    else:
+        st.session_state[OWNER] = token if OWNER_TOKEN.match(token) else secrets.token_hex(8)
+    teacher_token = params.get(TEACHER_PARAM) or ""
+    by_token = policy is not None and policy.is_teacher(token=teacher_token)
+    st.session_state[TEACHER] = policy is not None and (by_token or policy.is_teacher(user=user))
+    st.session_state[TEACHER_TOKEN] = teacher_token if by_token else ""
     st.session_state[PREVIEW_SEED] = 0
     st.session_state[COMPARE_RUNS] = []
     st.session_state[ATTACHED] = True
 
 
 def publish() -> None:
-    """Write the setup, the followed run and the owner token into the URL."""
+    """Write the setup, the followed run, the owner token (and a teacher's token) into the URL."""
     wanted = setup_url.overrides_to_params(setup())
     if run_id():
         wanted[RUN_PARAM] = run_id()
-    wanted[OWNER_PARAM] = owner()
+    if not st.session_state[LOGGED_IN]:
+        wanted[OWNER_PARAM] = owner()
+    if st.session_state[TEACHER_TOKEN]:
+        wanted[TEACHER_PARAM] = st.session_state[TEACHER_TOKEN]
     current = {key: st.query_params.get(key) for key in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
@@ -119,5 +170,12 @@ def follow_run(run: str) -> None:
 
 
 def owner() -> str:
+    """This session's identity: ``user:<e-mail>`` when logged in, else its owner token."""
     attach()
     return st.session_state[OWNER]
+
+
+def is_teacher() -> bool:
+    """True in classroom mode for the teacher's session (a listed login or the teacher token)."""
+    attach()
+    return bool(st.session_state[TEACHER])

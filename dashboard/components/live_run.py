@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from dashboard.components import charts, image_grid
+from dashboard.components import charts, image_grid, runs
 from sslcore.store import ACTIVE_STATES, RunStore
 
 EVENT_ICONS = {
@@ -30,6 +30,21 @@ def duration(seconds: float | None) -> str:
         return "–"
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def render_queue_position(run_id: str) -> None:
+    """Where a waiting run stands: "2 runs before yours" (the job manager's own queue)."""
+    mgr = runs.manager()
+    position = mgr.queue_position(run_id)
+    if position is None:
+        return
+    ahead = position - 1
+    st.info(
+        f"Waiting in the queue: position {position} of {len(mgr.queued())} "
+        f"({ahead} run{'s' if ahead != 1 else ''} before yours; {mgr.max_concurrent} train at "
+        "once). It starts by itself; you can leave this page open or come back later.",
+        icon=":material/hourglass_top:",
+    )
 
 
 def render_progress(status: dict[str, Any]) -> None:
@@ -127,6 +142,8 @@ def render_live(run_path: Path, was_active: bool) -> None:
     status = store.status() or {}
     if was_active and status.get("state") not in ACTIVE_STATES:
         st.rerun(scope="app")
+    if status.get("state") == "queued":
+        render_queue_position(store.run_id)
     render_progress(status)
     frame = charts.metrics_frame(store.metrics())
     if len(frame) == 0:

@@ -3,6 +3,9 @@
 Every page reads runs through their directories (:class:`sslcore.store.RunStore`), so a run
 trained in this process, one finished last week and one written by the CLI on a cluster look
 the same; only Start, Pause, Resume and Stop go through the job manager.
+
+In classroom mode a student sees only their own runs (every page lists runs through here) and
+the teacher sees them all; the job manager checks the same owner again on every control.
 """
 
 from __future__ import annotations
@@ -12,13 +15,44 @@ from typing import Any
 import streamlit as st
 
 from dashboard import state
+from sslcore.classroom import LimitError
+from sslcore.config import RunConfig
 from sslcore.jobs import JobManager, get_manager
 from sslcore.store import RunStore, list_runs, safe_run_dir
 
 
 def manager() -> JobManager:
     """The job manager of this server's runs directory (process-wide, not per session)."""
-    return get_manager(state.runs_dir())
+    return get_manager(state.runs_dir(), policy=state.classroom())
+
+
+def visible(store: RunStore) -> bool:
+    """Outside classroom mode every run; in it, the teacher's view or the student's own."""
+    if state.classroom() is None or state.is_teacher():
+        return True
+    return (store.status() or {}).get("owner", "") == state.owner()
+
+
+def control_owner() -> str | None:
+    """The owner the job manager checks controls against; None (anyone's run) for the teacher."""
+    return None if state.is_teacher() else state.owner()
+
+
+def start(config: RunConfig) -> str | None:
+    """Queue ``config`` as this session's run; a refusal goes to the page, never raised."""
+    try:
+        return manager().start(config, owner=state.owner(), as_teacher=state.is_teacher())
+    except LimitError as err:
+        st.session_state[state.START_ERROR] = f"Not started: {err}"
+        return None
+
+
+def control(action: str, run_id: str) -> None:
+    """Pause, resume or stop a run this session may control; a refusal is shown, never raised."""
+    try:
+        getattr(manager(), action)(run_id, owner=control_owner())
+    except (PermissionError, ValueError, KeyError) as err:
+        st.session_state[state.START_ERROR] = str(err)
 
 
 def store_of(run_id: str) -> RunStore | None:
@@ -29,11 +63,12 @@ def store_of(run_id: str) -> RunStore | None:
         store = RunStore(safe_run_dir(state.runs_dir(), run_id))
     except ValueError:
         return None
-    return store if store.exists() else None
+    return store if store.exists() and visible(store) else None
 
 
 def all_runs() -> list[RunStore]:
-    return list_runs(state.runs_dir())
+    """Every run this session may see, newest first."""
+    return [store for store in list_runs(state.runs_dir()) if visible(store)]
 
 
 def describe(store: RunStore) -> str:
@@ -66,6 +101,8 @@ def pick_run(label: str, key: str, preferred: str = "") -> RunStore | None:
 
 
 def is_controllable(store: RunStore) -> bool:
-    """True when this tab may pause and stop the run (it runs here and this tab owns it)."""
+    """True when this tab may pause and stop the run: it runs here, and this tab owns it (or
+    is the teacher's)."""
     owner = (store.status() or {}).get("owner", "")
-    return manager().is_live(store.run_id) and owner in ("", state.owner())
+    mine = state.is_teacher() or owner in ("", state.owner())
+    return manager().is_live(store.run_id) and mine

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import setup_url, state
-from dashboard.components import charts, downloads, live_run, page, runs
+from dashboard.components import charts, class_queue, downloads, live_run, page, runs
 from sslcore.config import ConfigError
 from sslcore.store import ACTIVE_STATES, RunStore
 
@@ -20,18 +20,10 @@ def start_new() -> None:
     except ConfigError as err:
         st.session_state[state.START_ERROR] = f"The setup is not valid: {err}"
         return
-    run_id = runs.manager().start(config, owner=state.owner())
-    state.follow_run(run_id)
-    st.session_state[state.TRAIN_RUN] = run_id
-
-
-def control(action: str, run_id: str) -> None:
-    """Pause, resume or stop a run this tab owns; a refusal is shown, never raised."""
-    mgr = runs.manager()
-    try:
-        getattr(mgr, action)(run_id, owner=state.owner())
-    except (PermissionError, ValueError, KeyError) as err:
-        st.session_state[state.START_ERROR] = str(err)
+    run_id = runs.start(config)
+    if run_id is not None:
+        state.follow_run(run_id)
+        st.session_state[state.TRAIN_RUN] = run_id
 
 
 def render_controls(store: RunStore | None) -> None:
@@ -52,7 +44,7 @@ def render_controls(store: RunStore | None) -> None:
     pause.button(
         "Pause",
         icon=":material/pause:",
-        on_click=control,
+        on_click=runs.control,
         args=("pause", run_id),
         disabled=not (mine and status.get("state") == "running"),
         width="stretch",
@@ -61,7 +53,7 @@ def render_controls(store: RunStore | None) -> None:
     resume.button(
         "Resume",
         icon=":material/resume:",
-        on_click=control,
+        on_click=runs.control,
         args=("resume", run_id),
         disabled=not (mine and status.get("state") == "paused"),
         width="stretch",
@@ -70,7 +62,7 @@ def render_controls(store: RunStore | None) -> None:
     stop.button(
         "Stop",
         icon=":material/stop:",
-        on_click=control,
+        on_click=runs.control,
         args=("stop", run_id),
         disabled=not (mine and live),
         width="stretch",
@@ -78,7 +70,7 @@ def render_controls(store: RunStore | None) -> None:
     )
     if st.session_state.get(state.START_ERROR):
         st.error(st.session_state.pop(state.START_ERROR), icon=":material/error:")
-    if store is not None and live and not mine:
+    if store is not None and live and not mine:  # outside classroom mode: all runs are shown
         st.caption("This run was started from another tab or browser: you can watch it here.")
     elif store is not None and not live and status.get("state") in ACTIVE_STATES:
         st.caption(
@@ -92,6 +84,8 @@ def render() -> None:
         ":material/model_training: Train and watch it learn",
         "Press Start, then watch the loss fall and the kNN accuracy climb.",
     )
+    if state.classroom() is not None:
+        class_queue.render()
     store = runs.pick_run("Run", state.TRAIN_RUN, preferred=state.run_id())
     if store is not None and store.run_id != state.run_id():
         state.follow_run(store.run_id)
