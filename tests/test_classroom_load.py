@@ -23,4 +23,5 @@ def test_eight_students_two_at_a_time(tmp_path: Path) -> None:
                for r in report.refusals)  # fmt: skip
     assert report.saw_queue_position >= 1
     # Responsive: every rerun of the 8 pages finished, none near AppTest's 120 s timeout.
-    assert len(report.latencies_s) >= 16 and max(report.latencies_s) < 30
+    assert len(report.latencies_s["watch"]) >= 8
+    assert max(max(times) for times in report.latencies_s.values()) < 30
