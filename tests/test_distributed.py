@@ -19,12 +19,14 @@ import torch
 import torch.distributed as dist
 
 from sslcore import distributed
-from sslcore.config import RunConfig, from_dict
+from sslcore.config import RunConfig, from_dict, replace, to_dict
 from sslcore.objectives.barlow_twins import barlow_twins_loss
 from sslcore.objectives.dino import updated_center
 from sslcore.objectives.simclr import nt_xent_loss
 from sslcore.objectives.vicreg import vicreg_loss
+from sslcore.recipes import recipe_config
 from sslcore.store import RunStore, list_runs
+from sslcore.train import RunControl, Trainer
 from sslcore.train.checkpoint import load_backbone, load_checkpoint
 
 WORLD = 2
@@ -230,3 +232,51 @@ def test_the_run_directory_is_that_of_a_single_process_run(two_runs):
     assert config.backbone.name == "vit_tiny" and backbone.out_dim == 32
     rng = load_checkpoint(two.checkpoint_path())["rng"]
     assert len(rng["ranks"]) == WORLD  # every process's random streams, for an exact resume
+
+
+def stop_worker(rank: int, port: int, run_dir: str) -> None:
+    """One of two gloo processes training a run whose rank 0 is asked to stop after step 2."""
+    torch.set_num_threads(1)
+    dist.init_process_group(
+        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
+    )
+    try:
+        config = replace(recipe_config("simclr"), **{**TRAIN_SETTINGS, "optim.steps": 50})
+        store = distributed.store_for_this_process(run_dir)
+        store.create(to_dict(config))
+        control = RunControl()
+
+        def stop_after_step_2(row: dict) -> None:
+            if row["step"] == 2:
+                control.stop()
+
+        on_progress = stop_after_step_2 if rank == 0 else None
+        summary = Trainer(config, store, control, on_progress).run()
+        (Path(run_dir).parent / f"summary{rank}.json").write_text(json.dumps(summary))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_a_stop_asked_of_rank_0_stops_every_process_at_the_same_step(tmp_path):
+    context = torch.multiprocessing.start_processes(
+        stop_worker,
+        args=(free_port(), str(tmp_path / "run")),
+        nprocs=WORLD,
+        join=False,
+        start_method="fork",
+    )
+    try:
+        for _ in range(120):  # a deadlock would hang here: fail after 2 minutes instead
+            if context.join(timeout=1):
+                break
+        else:
+            pytest.fail("the processes did not finish: one waits for a step the other skipped")
+    finally:
+        for process in context.processes:
+            if process.is_alive():
+                process.kill()
+    summaries = [json.loads((tmp_path / f"summary{r}.json").read_text()) for r in range(WORLD)]
+    assert [(s["state"], s["step"]) for s in summaries] == [("stopped", 2)] * WORLD
+    store = RunStore(tmp_path / "run")
+    assert store.status()["state"] == "stopped"
+    assert load_checkpoint(store.checkpoint_path())["step"] == 2
