@@ -1,7 +1,8 @@
 """Every registered objective honours the Objective contract (a new method gets these for free).
 
 Each objective is built with its default Config on a small backbone (the first one it is
-compatible with) and run for two steps on random 16x16 images.
+compatible with) and run for two steps on random 16x16 images, or, for the text objectives, on
+random token ids (a vocabulary of 40, sentences of 16 tokens, the last ones padding).
 """
 
 from __future__ import annotations
@@ -15,26 +16,40 @@ from sslcore.backbones import build_backbone
 from sslcore.config import PRESETS, BackboneConfig, RunConfig, replace
 from sslcore.objectives import OBJECTIVES, Objective
 from sslcore.objectives.base import FAMILIES, ImageSpec, StepOutput, Visual
+from sslcore.objectives.text_parts import TokenVisual
 from sslcore.recipes import recipe_config
 
 IMAGE = ImageSpec(channels=3, size=16)
+TEXT = ImageSpec(channels=40, size=16)  # for text: vocabulary size and context length
 BATCH = 8
 SMALL_BACKBONES = {
     "convnet": BackboneConfig(name="convnet", width=8),
     "vit_tiny": BackboneConfig(name="vit_tiny", vit_depth=1, vit_dim=32, vit_heads=2),
+    "text_transformer": BackboneConfig(
+        name="text_transformer", vit_depth=1, vit_dim=32, vit_heads=2
+    ),
 }
+
+
+def is_text(cls: type[Objective]) -> bool:
+    return getattr(cls, "modality", "image") == "text"
 
 
 def build(cls: type[Objective]) -> Objective:
     name = (cls.compatible_backbones or ("convnet",))[0]
     backbone_config = SMALL_BACKBONES.get(name, BackboneConfig(name=name, width=8))
+    spec = TEXT if is_text(cls) else IMAGE
     torch.manual_seed(0)
-    backbone = build_backbone(backbone_config, IMAGE.channels, IMAGE.size)
-    return cls(backbone, cls.Config(), IMAGE)
+    backbone = build_backbone(backbone_config, spec.channels, spec.size)
+    return cls(backbone, cls.Config(), spec)
 
 
-def random_views(n_views: int) -> list[torch.Tensor]:
+def random_views(n_views: int, text: bool = False) -> list[torch.Tensor]:
     generator = torch.Generator().manual_seed(1)
+    if text:  # the same token ids in every view (text passes through the augmenter)
+        ids = torch.randint(3, TEXT.channels, (BATCH, TEXT.size), generator=generator)
+        ids[:, -3:] = 0  # padding
+        return [ids] * n_views
     shape = (BATCH, IMAGE.channels, IMAGE.size, IMAGE.size)
     return [torch.rand(shape, generator=generator) for _ in range(n_views)]
 
@@ -77,7 +92,7 @@ def test_two_training_steps(name: str) -> None:
     objective.train()
     trainable = [p for p in objective.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(trainable, lr=0.01)
-    views = random_views(objective.n_views)
+    views = random_views(objective.n_views, is_text(OBJECTIVES[name]))
     for step in range(2):
         out = objective(views)
         assert isinstance(out, StepOutput)
@@ -102,7 +117,7 @@ def test_two_training_steps(name: str) -> None:
 @pytest.mark.parametrize("name", list(OBJECTIVES))
 def test_encode_and_visuals(name: str) -> None:
     objective = build(OBJECTIVES[name]).eval()
-    x = random_views(1)[0]
+    x = random_views(1, is_text(OBJECTIVES[name]))[0]
     with torch.no_grad():
         h = objective.encode(x)
     assert h.shape == (BATCH, objective.backbone.out_dim)
@@ -110,6 +125,11 @@ def test_encode_and_visuals(name: str) -> None:
     assert isinstance(visuals, dict)
     for key, visual in visuals.items():
         assert isinstance(visual, Visual), key
+        if isinstance(visual, TokenVisual):  # rows of token ids, shown as text
+            assert visual.images.dim() == 2 and not visual.images.is_floating_point(), key
+            assert visual.highlight is None or visual.highlight.shape == visual.images.shape
+            assert visual.captions is not None and len(visual.captions) == len(visual.images)
+            continue
         assert visual.images.dim() == 4, key
         assert 0.0 <= float(visual.images.min()) and float(visual.images.max()) <= 1.0, key
         if visual.captions is not None:

@@ -19,6 +19,7 @@ from sslcore.config import MonitorConfig
 from sslcore.data import ImageDataset
 from sslcore.eval.collapse import rankme, std_of_l2_normalized
 from sslcore.eval.knn import knn_accuracy
+from sslcore.eval.perplexity import LANGUAGE_MODELS, held_out_perplexity
 from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import Objective
 from sslcore.objectives.text_parts import TokenVisual
@@ -109,6 +110,10 @@ class Monitor:
                 temperature=self.config.knn_temperature,
             )
             arrays["labels"] = self.probe.labels.numpy()
+        if objective.name in LANGUAGE_MODELS:
+            figures["perplexity"] = held_out_perplexity(
+                objective, self.probe.images, self.device, autocast=self.autocast
+            )
         for name, values in self.probe.factors.items():
             arrays[f"factor_{name}"] = values.numpy()
         store.save_embeddings(step, arrays)
