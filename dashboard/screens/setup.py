@@ -11,8 +11,9 @@ import numpy as np
 import streamlit as st
 
 from dashboard import navigation, setup_url, state
-from dashboard.components import config_form, image_grid, page, runs
+from dashboard.components import config_form, image_grid, page, runs, text_view
 from sslcore.config import AugmentConfig, BackboneConfig, ConfigError, DataConfig, from_dict
+from sslcore.data.text_dataset import is_text_dataset
 
 DATA_MAIN = ("data.dataset", "data.image_size")
 MODEL_MAIN = ("backbone.name", "objective.name")
@@ -35,6 +36,16 @@ def dataset_samples(data: Mapping[str, Any], count: int = 16) -> tuple[np.ndarra
     labels = [] if dataset.labels is None else dataset.labels[:count].tolist()
     names = [dataset.classes[i] if i < len(dataset.classes) else str(i) for i in labels]
     return images, names
+
+
+@st.cache_data(show_spinner="Loading sample documents…", max_entries=8)
+def text_samples(data: Mapping[str, Any], count: int = 8) -> tuple[list[str], list[str]]:
+    """The first ``count`` training documents of a text dataset and their labels."""
+    from sslcore.data import load_dataset
+
+    dataset = load_dataset(from_dict(DataConfig, dict(data)), "train")
+    labels = [] if dataset.labels is None else dataset.labels[:count].tolist()
+    return list(getattr(dataset, "texts", [])[:count]), [dataset.classes[i] for i in labels]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -99,6 +110,10 @@ def render_data(
     if error is None or not error.field.startswith("data."):
         data = setup_url.build_config(setup).data if error is None else DataConfig()
         try:
+            if is_text_dataset(data.dataset):
+                texts, labels = text_samples(dataclasses.asdict(data))
+                text_view.show_documents(texts, labels)
+                return setup
             images, names = dataset_samples(dataclasses.asdict(data))
             image_grid.show_grid(
                 images, columns=8, target=64, caption=", ".join(names[:8]) if names else None
@@ -179,7 +194,12 @@ def render_augmentations(
     with preview_column:
         if st.button("New random views", icon=":material/casino:"):
             st.session_state[state.PREVIEW_SEED] += 1
-        if error is None:
+        if error is None and is_text_dataset(setup_url.build_config(setup).data.dataset):
+            st.info(
+                "Text has no image augmentations: MLM hides tokens itself, next-token "
+                "prediction needs none, and SimCSE's two views differ only by dropout."
+            )
+        elif error is None:
             config = setup_url.build_config(setup)
             from sslcore.objectives import OBJECTIVES
 
