@@ -106,3 +106,15 @@ def test_classroom_mode_takes_the_roots_from_the_policy(
     assert allowed_roots() == (layout["root"].resolve(),)
     with pytest.raises(PermissionError):
         load_folder(str(layout["secret"]), 8)
+
+
+def test_a_torchvision_root_typed_by_a_user_must_lie_under_the_roots(
+    layout: dict[str, Path],
+) -> None:
+    from sslcore.data.torchvision_sets import data_root
+
+    assert data_root(str(layout["root"])) == layout["root"].resolve()
+    with pytest.raises(PermissionError, match="outside the folders this server may read"):
+        data_root(str(layout["secret"]))
+    with pytest.raises(PermissionError):
+        data_root(f"{layout['root']}/link-to-secret")

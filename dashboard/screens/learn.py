@@ -71,7 +71,11 @@ def start_lesson(lesson: Lesson) -> None:
         except ConfigError as err:
             st.error(f"This lesson needs something this lab lacks: {err}")
             return
-        started.append(runs.manager().start(config, owner=state.owner()))
+        run_id = runs.start(config)
+        if run_id is None:  # refused by the class's limits: the message is on the page
+            st.error(st.session_state.get(state.START_ERROR, "Not started."))
+            return
+        started.append(run_id)
     state.follow_run(started[0])
     st.session_state[state.COMPARE_RUNS] = started
     st.session_state.pop(state.COMPARE_PICKER, None)

@@ -82,7 +82,9 @@ def start_run(overrides: Mapping[str, Any]) -> None:
     except ConfigError as err:
         st.session_state[state.START_ERROR] = str(err)
         return
-    run_id = runs.manager().start(config, owner=state.owner())
+    run_id = runs.start(config)
+    if run_id is None:  # refused by the class's limits: the message is on the page
+        return
     state.follow_run(run_id)
     state.publish()
     st.switch_page(navigation.page("train"))

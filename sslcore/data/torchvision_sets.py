@@ -28,6 +28,7 @@ from sslcore.data.cifar_pickle import read_cifar_batch
 from sslcore.data.dataset import ImageDataset
 from sslcore.data.info import DatasetInfo
 from sslcore.data.resize import resize_images
+from sslcore.data.roots import check_data_path
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,14 @@ SETS: dict[str, TorchvisionSet] = {
 
 
 def data_root(root: str) -> Path:
-    """The folder holding torchvision datasets: ``root``, else ``$SSL_LAB_DATA``, else ./data."""
-    return Path(root or os.environ.get("SSL_LAB_DATA", "") or "data").expanduser().resolve()
+    """The folder holding torchvision datasets: ``root``, else ``$SSL_LAB_DATA``, else ./data.
+
+    A root typed by a user must lie under the allowed data roots (:mod:`sslcore.data.roots`);
+    the server's own default (``$SSL_LAB_DATA`` or ./data) is trusted.
+    """
+    if root:
+        return check_data_path(Path(root))
+    return Path(os.environ.get("SSL_LAB_DATA", "") or "data").expanduser().resolve()
 
 
 def _missing_files(source: TorchvisionSet, root: Path, split: str) -> list[Path]:
