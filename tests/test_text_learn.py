@@ -2,9 +2,8 @@
 
 Each trains with its default recipe on ``stdlib_docs`` (words), shrunk to a CI budget: a
 64-wide, 2-block transformer on the first 32 words of each paragraph. The trainer's kNN monitor
-scores the
-module label (which of 12 standard-library modules a docstring paragraph documents) on held-out
-paragraphs before training (the randomly initialised network, same seed) and after.
+scores the module label (which of 12 standard-library modules a docstring paragraph documents)
+on held-out paragraphs before training (the randomly initialised network, same seed) and after.
 """
 
 from __future__ import annotations
