@@ -20,7 +20,13 @@ Protocols (all scored on the held-out test split):
 - ``label-efficiency``: all four methods at 1%, 10% and 100% of the labels;
 - ``probes``: one linear probe per recorded factor (``shapes``);
 - ``collapse``: std, RankMe, alignment (two augmented views of each test image, made with the
-  run's own augmentations) and uniformity of the test features.
+  run's own augmentations) and uniformity of the test features;
+- ``perplexity``: exp of the language model's cross-entropy on the held-out documents (text runs
+  of ``mlm`` and ``next_token``, see :mod:`sslcore.eval.perplexity`).
+
+Text runs (token ids instead of pixels) take ``knn``, ``linear``, ``collapse`` (without alignment:
+a sentence's views are the sentence itself) and ``perplexity``; the protocols that train the
+backbone on augmented images and the factor probes are refused with a message that says so.
 """
 
 from __future__ import annotations
@@ -38,23 +44,31 @@ from sslcore.backbones import Backbone, build_backbone
 from sslcore.config import RunConfig
 from sslcore.data import load_dataset
 from sslcore.data.dataset import ImageDataset
+from sslcore.data.text_dataset import is_text_dataset
 from sslcore.eval.collapse import collapse_report
-from sslcore.eval.features import extract_features
 from sslcore.eval.finetune import FinetuneSettings, finetune
 from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.label_efficiency import DEFAULT_FRACTIONS, label_efficiency
 from sslcore.eval.linear_probe import linear_probe
+from sslcore.eval.perplexity import LANGUAGE_MODELS, held_out_perplexity
 from sslcore.eval.probes import factor_probes
 from sslcore.eval.splits import label_subset
+from sslcore.eval.text_features import extract_any_features
+from sslcore.objectives import OBJECTIVES, Objective
+from sslcore.objectives.base import ImageSpec
 from sslcore.store import RunStore
-from sslcore.train.checkpoint import load_backbone
+from sslcore.train.checkpoint import load_backbone, load_checkpoint
 from sslcore.train.device import resolve_device
 from sslcore.transfer.target import load_target, trained_image, transfer_name
 
 log = logging.getLogger(__name__)
 
-PROTOCOLS = ("knn", "linear", "finetune", "supervised", "label-efficiency", "probes", "collapse")
+PROTOCOLS = (
+    "knn", "linear", "finetune", "supervised", "label-efficiency", "probes", "collapse",
+    "perplexity",
+)  # fmt: skip
 LABELLED_PROTOCOLS = ("knn", "linear", "finetune", "supervised", "label-efficiency")
+TEXT_PROTOCOLS = ("knn", "linear", "collapse", "perplexity")
 FINETUNE_OPTIONS = tuple(f.name for f in dataclasses.fields(FinetuneSettings))
 OPTIONS = ("k", "temperature", "fractions", "device", *FINETUNE_OPTIONS)
 
@@ -63,6 +77,7 @@ OPTIONS = ("k", "temperature", "fractions", "device", *FINETUNE_OPTIONS)
 class _Context:
     """What every protocol needs: the run, its trained backbone, both splits, the device."""
 
+    run_dir: Path
     config: RunConfig
     backbone: Backbone
     train: ImageDataset
@@ -76,8 +91,13 @@ class _Context:
             torch.manual_seed(self.config.seed)
             return build_backbone(self.config.backbone, self.train.channels, self.train.size)
 
+    @property
+    def is_text(self) -> bool:
+        """Whether the run reads token ids (a text run) rather than images."""
+        return getattr(self.train, "modality", "image") == "text"
+
     def features(self, dataset: ImageDataset) -> torch.Tensor:
-        return extract_features(self.backbone, dataset.images, self.device)
+        return extract_any_features(self.backbone, dataset.images, self.device)
 
     def settings(self) -> FinetuneSettings:
         given = {k: v for k, v in self.options.items() if k in FINETUNE_OPTIONS}
@@ -144,16 +164,56 @@ def _classify(ctx: _Context, protocol: str, fraction: float | None) -> dict[str,
 
 
 def _collapse(ctx: _Context) -> dict[str, Any]:
+    if ctx.is_text:  # no augmentation makes a second view of a sentence: no alignment
+        return dict(collapse_report(ctx.features(ctx.test)))
     generator = torch.Generator().manual_seed(ctx.config.seed)
     view_1, view_2 = build_augmenter(ctx.config.augment)(ctx.test.images, 2, generator)
     report = collapse_report(
-        extract_features(ctx.backbone, view_1, ctx.device),
-        extract_features(ctx.backbone, view_2, ctx.device),
+        extract_any_features(ctx.backbone, view_1, ctx.device),
+        extract_any_features(ctx.backbone, view_2, ctx.device),
     )
     return dict(report)
 
 
+def _language_model(ctx: _Context) -> Objective:
+    """The run's whole trained objective (backbone and language-model head) from last.pt."""
+    state = load_checkpoint(RunStore(ctx.run_dir).checkpoint_path(), ctx.device)
+    image = ImageSpec(channels=ctx.train.channels, size=ctx.train.size)
+    cls = OBJECTIVES[ctx.config.objective.name]
+    objective = cls(ctx.backbone, ctx.config.objective.method_config(), image)
+    objective.load_state_dict(state["objective"])
+    return objective.to(ctx.device)
+
+
+def _perplexity(ctx: _Context) -> dict[str, Any]:
+    name = ctx.config.objective.name
+    if name not in LANGUAGE_MODELS:
+        raise ValueError(
+            f"perplexity applies to the language models ({', '.join(LANGUAGE_MODELS)}); "
+            f"{name} does not predict tokens"
+        )
+    objective = _language_model(ctx)
+    value = held_out_perplexity(objective, ctx.test.images, ctx.device)
+    return {"perplexity": value, "vocabulary": ctx.train.channels}
+
+
+def _refuse_for_text(ctx: _Context, protocol: str) -> None:
+    if ctx.is_text and protocol not in TEXT_PROTOCOLS:
+        why = (
+            "text documents record no factors to probe"
+            if protocol == "probes"
+            else "it trains the backbone on augmented images"
+        )
+        raise ValueError(
+            f"the {protocol} protocol does not apply to a text run ({why}); text runs take "
+            f"{', '.join(TEXT_PROTOCOLS)}"
+        )
+    if not ctx.is_text and protocol == "perplexity":
+        raise ValueError("perplexity applies to text runs of a language model (mlm, next_token)")
+
+
 def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[str, Any]:
+    _refuse_for_text(ctx, protocol)
     if protocol in LABELLED_PROTOCOLS and (ctx.train.labels is None or ctx.test.labels is None):
         raise ValueError(
             f"dataset {ctx.train.name!r} has no labels: the {protocol} protocol needs "
@@ -173,6 +233,8 @@ def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[
         return {"factors": [dataclasses.asdict(s) for s in scores]}
     if protocol == "collapse":
         return _collapse(ctx)
+    if protocol == "perplexity":
+        return _perplexity(ctx)
     return _classify(ctx, protocol, fraction)
 
 
@@ -182,6 +244,11 @@ def _splits(
     """The run's own splits, or another dataset's adapted to the backbone (and what was done)."""
     if dataset is None or dataset == config.data.dataset:
         return load_dataset(config.data, "train"), load_dataset(config.data, "test"), None
+    if is_text_dataset(config.data.dataset) or is_text_dataset(dataset):
+        raise ValueError(
+            f"transfer evaluation (--dataset {dataset}) adapts images to the backbone; "
+            "it does not apply to text runs or text datasets"
+        )
     image = trained_image(run_dir)
     train, test, adaptation = load_target(config.data, dataset, image.channels, image.size)
     return train, test, adaptation.as_dict()
@@ -220,7 +287,7 @@ def evaluate_run(
     backbone, config = load_backbone(store.path)
     device = resolve_device(str(options.get("device", config.device)))
     train, test, adaptation = _splits(store.path, config, dataset)
-    ctx = _Context(config, backbone.to(device), train, test, device, options)
+    ctx = _Context(store.path, config, backbone.to(device), train, test, device, options)
     log.info("evaluating %s with %s on %s", store.run_id, protocol, train.name)
     figures = _run_protocol(ctx, protocol, labels_fraction)
     status = store.status() or {}
