@@ -8,6 +8,7 @@ import torch
 from sslcore.augment import build_augmenter, preset
 from sslcore.config import ConfigError, DataConfig, replace
 from sslcore.data import dataset_info, load_dataset
+from sslcore.data.roots import ROOTS_ENV
 from sslcore.data.text_bpe import apply_merges, learn_merges
 from sslcore.data.text_dataset import TextDataset
 from sslcore.data.text_files import load_text_path
@@ -106,3 +107,25 @@ def test_text_and_images_do_not_mix() -> None:
     with pytest.raises(ConfigError, match="backbone.name"):
         replace(recipe_config("simclr"), **{"backbone.name": "text_transformer"})
     assert recipe_config("simclr", text).data.dataset == "shapes"  # switching back to images
+
+
+def test_text_paths_outside_the_allowed_roots_are_refused(tmp_path, monkeypatch) -> None:
+    root, secret = tmp_path / "class-data", tmp_path / "secret"
+    (root / "notes" / "mine").mkdir(parents=True)
+    (root / "notes" / "theirs").mkdir(parents=True)
+    secret.mkdir()
+    (secret / "diary.txt").write_text("a secret line\nanother secret line\n")
+    (root / "notes" / "mine" / "a.txt").write_text("my own first note")
+    (root / "notes" / "theirs" / "b.txt").write_text("a shared second note")
+    (root / "notes" / "theirs" / "c.txt").symlink_to(secret / "diary.txt")
+    (root / "link-to-secret").symlink_to(secret)
+    monkeypatch.setenv(ROOTS_ENV, str(root))
+    texts, labels, names = load_text_path(str(root / "notes"))
+    assert texts == ["my own first note", "a shared second note"]  # the link is left out
+    assert names == ["mine", "theirs"]
+    for outside in (secret / "diary.txt", root / ".." / "secret", root / "link-to-secret", "/etc"):
+        with pytest.raises(PermissionError, match="outside the folders this server may read"):
+            load_text_path(str(outside))
+    monkeypatch.setenv(ROOTS_ENV, "")
+    with pytest.raises(PermissionError, match="reads no folders of your own"):
+        load_text_path(str(root / "notes"))
