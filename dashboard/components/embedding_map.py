@@ -1,9 +1,10 @@
-"""The map of the embedding space: one dot per probe image, its picture on hover.
+"""The map of the embedding space: one dot per probe image (or document), its picture on hover.
 
 Vega-Lite (through Altair) shows an image in a tooltip when the tooltip field is named ``image``
 and holds a ``data:image/png;base64,...`` URI, which plotly's hover labels cannot do. Each frame
 starts from the previous frame's layout (:func:`sslcore.eval.projection.project`), so a live map
-moves smoothly instead of jumping.
+moves smoothly instead of jumping. For a text run the tooltip shows the document itself (the
+``text`` field) and the neighbours of a clicked dot are listed as sentences.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import image_grid
+from dashboard.components import image_grid, text_view
 from sslcore.store import RunStore
 
 POINT_SIZE = 70
 NEIGHBOURS = 8
+HOVER_CHARACTERS = 160
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -37,6 +39,12 @@ def thumbnails(run_path: str, step: int) -> list[str]:
     if data is None or "images" not in data:
         return []
     return [image_grid.png_data_uri(image, target=64) for image in data["images"]]
+
+
+def hover_texts(data: Mapping[str, np.ndarray]) -> list[str]:
+    """The probe documents of a text run, cut for a tooltip (empty for an image run)."""
+    texts = [str(t) for t in data.get("texts", [])]
+    return [t if len(t) <= HOVER_CHARACTERS else t[: HOVER_CHARACTERS - 1] + "…" for t in texts]
 
 
 @st.cache_data(show_spinner="Drawing the map…", max_entries=64)
@@ -76,7 +84,9 @@ def colour_values(
 
 
 def chart(frame: pd.DataFrame, by: str, kind: str) -> alt.Chart:
-    """A scatter of ``frame`` (x, y, colour, image, index) with pictures on hover."""
+    """A scatter of ``frame`` (x, y, colour, index, and ``image`` or ``text``) with the picture
+    or the document on hover."""
+    shown = [alt.Tooltip(f"{c}:N") for c in ("image", "text") if c in frame.columns]
     pick = alt.selection_point(name="point", fields=["index"], on="click")
     axis = alt.Axis(labels=False, ticks=False, title=None, grid=False)
     return (
@@ -90,7 +100,7 @@ def chart(frame: pd.DataFrame, by: str, kind: str) -> alt.Chart:
                 title=by,
                 legend=alt.Legend(labelFontSize=16, titleFontSize=18, symbolSize=200),
             ),
-            tooltip=[alt.Tooltip("image:N"), alt.Tooltip("colour:N", title=by)],
+            tooltip=[*shown, alt.Tooltip("colour:N", title=by)],
         )
         .add_params(pick)
         .properties(height=620)
@@ -111,13 +121,17 @@ def selected_index(selection: Any) -> int | None:
 
 
 def show_neighbours(data: Mapping[str, np.ndarray], index: int, label_of: np.ndarray) -> None:
-    """The clicked image and the images the model finds most similar to it."""
+    """The clicked image (or document) and those the model finds most similar to it."""
     import torch
 
     from sslcore.eval.neighbours import nearest_neighbours
 
     features = torch.from_numpy(np.asarray(data["features"], dtype=np.float32))
     indices, similarities = nearest_neighbours(features, index, k=NEIGHBOURS)
+    if "texts" in data:
+        show_neighbour_texts(data["texts"], index, indices.tolist(), similarities.tolist(),
+                             label_of)  # fmt: skip
+        return
     st.markdown(
         f"**The clicked image ({label_of[index]}) and its {len(indices)} nearest neighbours**"
     )
@@ -131,3 +145,18 @@ def show_neighbours(data: Mapping[str, np.ndarray], index: int, label_of: np.nda
             for i, s in zip(indices.tolist(), similarities.tolist(), strict=True)
         )
     )
+
+
+def show_neighbour_texts(
+    texts: np.ndarray,
+    index: int,
+    neighbours: list[int],
+    similarities: list[float],
+    label_of: np.ndarray,
+) -> None:
+    """The clicked document, then its nearest neighbours with their label and cosine similarity."""
+    st.markdown(f"**The clicked document ({label_of[index]})**")
+    st.markdown(text_view.highlighted(str(texts[index])))
+    st.markdown(f"**Its {len(neighbours)} nearest neighbours**")
+    for i, similarity in zip(neighbours, similarities, strict=True):
+        st.markdown(f"`{label_of[i]}` · {similarity:.2f} · {text_view.highlighted(str(texts[i]))}")

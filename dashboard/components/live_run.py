@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from dashboard.components import charts, image_grid, runs
+from dashboard.components import charts, image_grid, runs, text_view
 from sslcore.store import ACTIVE_STATES, RunStore
 
 EVENT_ICONS = {
@@ -47,7 +47,8 @@ def render_queue_position(run_id: str) -> None:
     )
 
 
-def render_progress(status: dict[str, Any]) -> None:
+def render_progress(status: dict[str, Any], unit: str = "Images") -> None:
+    """The progress bar, speed (``unit`` per second), time left and state."""
     step, total = int(status.get("step", 0)), int(status.get("total_steps", 0) or 1)
     state_name = status.get("state", "?")
     st.progress(
@@ -55,7 +56,7 @@ def render_progress(status: dict[str, Any]) -> None:
         text=f"**{state_name}** · step {step} of {total} · {status.get('message', '')}",
     )
     speed, eta, now = st.columns(3)
-    speed.metric("Images per second", f"{status.get('images_per_s') or 0:,.0f}")
+    speed.metric(f"{unit} per second", f"{status.get('images_per_s') or 0:,.0f}")
     eta.metric("Time left", duration(status.get("eta_s")) if state_name == "running" else "–")
     now.metric("State", state_name)
 
@@ -105,12 +106,36 @@ def render_curves(frame, run_id: str) -> None:
             charts.series_figure(frame, ["lr"], "Learning rate", "lr", colours={"lr": colour}),
             key=f"lr-{run_id}",
         )
+    if "perplexity" in frame.columns:
+        render_perplexity(frame, run_id)
+
+
+def render_perplexity(frame, run_id: str) -> None:
+    """A language model's held-out perplexity: the vocabulary size at first, 1 if perfect."""
+    curve, note = st.columns([2, 1])
+    with curve:
+        charts.show(
+            charts.series_figure(
+                frame,
+                ["perplexity"],
+                "Perplexity on held-out text",
+                "exp(cross-entropy)",
+                colours={"perplexity": charts.run_colour(run_id)},
+            ),
+            key=f"perplexity-{run_id}",
+        )
+    note.caption(
+        "How many tokens the model is still choosing between, on average, for each token of "
+        "documents it never trained on. It starts near the vocabulary size and falls as the "
+        "model learns the language."
+    )
 
 
 def render_snapshots(store: RunStore, n_views: int) -> None:
+    """The latest picture of each snapshot; text runs' snapshots are sentences."""
     names = store.snapshot_names()
     if not names:
-        st.caption("Pictures appear at the first monitor step.")
+        st.caption("Pictures (or, for text, sentences) appear at the first monitor step.")
         return
     ordered = (["views"] if "views" in names else []) + [n for n in names if n != "views"]
     columns = st.columns(min(len(ordered), 3))
@@ -121,6 +146,9 @@ def render_snapshots(store: RunStore, n_views: int) -> None:
         with columns[i % len(columns)]:
             title = "The views the model sees" if name == "views" else name.replace("_", " ")
             st.markdown(f"**{title.capitalize()}** (step {snapshot['step']})")
+            if "texts" in snapshot:
+                text_view.show_text_snapshot(snapshot)
+                continue
             wide = n_views if name == "views" else 4
             image_grid.show_grid(snapshot["images"], columns=wide, target=72)
 
@@ -144,13 +172,16 @@ def render_live(run_path: Path, was_active: bool) -> None:
         st.rerun(scope="app")
     if status.get("state") == "queued":
         render_queue_position(store.run_id)
-    render_progress(status)
+    config = store.config() or {}
+    from sslcore.data.text_dataset import is_text_dataset
+
+    is_text = is_text_dataset(str(config.get("data", {}).get("dataset", "")))
+    render_progress(status, "Documents" if is_text else "Images")
     frame = charts.metrics_frame(store.metrics())
     if len(frame) == 0:
         st.info("Waiting for the first logged step…", icon=":material/hourglass_top:")
     else:
         render_curves(frame, store.run_id)
-    config = store.config() or {}
     from sslcore.objectives import OBJECTIVES
 
     objective = OBJECTIVES.get(config.get("objective", {}).get("name", ""))

@@ -66,6 +66,8 @@ def final_figures(store: RunStore, frame: pd.DataFrame) -> dict[str, Any]:
         "best kNN acc.": float(frame["knn_accuracy"].max()) if "knn_accuracy" in frame else None,
         "images/s": last("images_per_s"),
     }
+    if "perplexity" in frame.columns:  # language models (mlm, next_token) on text
+        row["final perplexity"] = last("perplexity")
     for protocol, result in store.eval_results().items():
         if isinstance(result.get("accuracy"), int | float):
             row[f"{protocol} acc."] = result["accuracy"]
@@ -99,6 +101,19 @@ def render_comparison(paths: Sequence[Path], active: bool) -> None:
     for column, (metric, title, y_title) in zip(columns, CURVES, strict=True):
         with column:
             charts.show(charts.runs_figure(frames, metric, title, y_title), key=f"compare-{metric}")
+    if any("perplexity" in frame.columns for frame in frames.values()):
+        title = "Perplexity on held-out text (language models)"
+        curve, note = st.columns([2, 1])
+        with curve:
+            charts.show(
+                charts.runs_figure(frames, "perplexity", title, "exp(cross-entropy)"),
+                key="compare-perplexity",
+            )
+        note.caption(
+            "Only the language models (mlm, next_token) have a perplexity. mlm's counts only the "
+            "masked tokens, guessed from both sides, so it is lower than next_token's, which "
+            "guesses every token from the left: compare like with like."
+        )
     st.subheader("Final figures")
     table = pd.DataFrame([final_figures(s, frames[s.run_id]) for s in stores])
     st.dataframe(
@@ -109,6 +124,7 @@ def render_comparison(paths: Sequence[Path], active: bool) -> None:
             "best kNN acc.": st.column_config.NumberColumn(format="percent"),
             "images/s": st.column_config.NumberColumn(format="%.0f"),
             "final loss": st.column_config.NumberColumn(format="%.4f"),
+            "final perplexity": st.column_config.NumberColumn(format="%.1f"),
         },
     )
     transfer = transfer_comparison(stores)

@@ -85,34 +85,38 @@ def render_map(run_path: Path, active: bool) -> None:
     ids = np.asarray(data.get("ids", np.arange(len(coords))))
     st.session_state[state.MAP_PREVIOUS] = (store.run_id, method, ids, coords)
     names = value_names((store.config() or {}).get("data", {}))
+    texts = embedding_map.hover_texts(data)
+    thing = "document" if texts else "image"
     if by is None:
-        labels, kind = np.array(["image"] * len(coords)), "N"
+        labels, kind = np.array([thing] * len(coords)), "N"
     else:
         labels, kind = embedding_map.colour_values(data, by, names)
     frame = pd.DataFrame(
         {"x": coords[:, 0], "y": coords[:, 1], "colour": labels, "index": np.arange(len(coords))}
     )
     uris = embedding_map.thumbnails(str(run_path), step)
-    if len(uris) == len(frame):
+    if len(texts) == len(frame):
+        frame["text"] = texts
+    elif len(uris) == len(frame):
         frame["image"] = uris
     selection = st.altair_chart(
-        embedding_map.chart(frame, by or "image", kind),
+        embedding_map.chart(frame, by or thing, kind),
         on_select="rerun",
         selection_mode="point",
         key=state.MAP_SELECTION,
     )
     index = embedding_map.selected_index(selection)
     with neighbours:
-        if index is not None and "images" in data:
+        if index is not None and ("texts" in data or "images" in data):
             embedding_map.show_neighbours(data, index, labels.astype(str))
         else:
-            st.caption("Hover over a dot to see its image; click one to see its neighbours.")
+            st.caption(f"Hover over a dot to see its {thing}; click one to see its neighbours.")
 
 
 def render() -> None:
     page.begin(
         ":material/scatter_plot: The embedding map",
-        "Each dot is an image: images the model finds alike land close together.",
+        "Each dot is an image (or a document): what the model finds alike lands close together.",
     )
     store = runs.pick_run("Run", state.EMBED_RUN, preferred=state.run_id())
     if store is None:

@@ -22,6 +22,19 @@ PROTOCOLS = {
     "label-efficiency": "Label efficiency (accuracy against the share of labels)",
     "probes": "Factor probes (what the features keep: shape, colour, size…)",
     "collapse": "Collapse diagnostics (std, RankMe, alignment, uniformity)",
+    "perplexity": "Perplexity (a language model's surprise at held-out text)",
+}
+TEXT_NOTE = (
+    "This is a text run: kNN and linear probes score the sentence embeddings on the documents' "
+    "labels (the module each docstring documents, for stdlib_docs), and a language model "
+    "(mlm, next_token) also gets its perplexity. Factor probes do not apply (documents record "
+    "no factors such as shape or colour), nor do fine-tuning, label efficiency and transfer, "
+    "which train or adapt the backbone on images."
+)
+# The figures each non-accuracy protocol shows as metrics (the rest is in the JSON below).
+FIGURES = {
+    "collapse": ("std", "std_ideal", "rankme", "rank_max", "alignment", "uniformity"),
+    "perplexity": ("perplexity", "vocabulary"),
 }
 FRACTIONS = (0.01, 0.1, 1.0)
 NEEDS_FRACTION = ("finetune", "supervised")
@@ -208,14 +221,33 @@ def render_results(store: RunStore) -> None:
         scores = probe_scores(results["probes"])
         if scores:
             charts.show(probes_figure(scores), key="probes")
-    if "collapse" in results:
-        figures = numbers(results["collapse"])
-        for column, (name, value) in zip(
-            st.columns(max(len(figures), 1)), figures.items(), strict=False
-        ):
-            column.metric(name, f"{value:.3g}")
+    for name, keys in FIGURES.items():
+        if name in results:
+            figures = {k: v for k, v in numbers(results[name]).items() if k in keys}
+            for column, (figure, value) in zip(
+                st.columns(max(len(figures), 1)), figures.items(), strict=False
+            ):
+                column.metric(figure, f"{value:.3g}")
     with st.expander("All results (JSON)"):
         st.json(everything)
+
+
+def is_text_run(store: RunStore) -> bool:
+    """Whether the run reads text (token ids) rather than images."""
+    from sslcore.data.text_dataset import is_text_dataset
+
+    return is_text_dataset(str((store.config() or {}).get("data", {}).get("dataset", "")))
+
+
+def protocols_for(store: RunStore) -> list[str]:
+    """The protocols that apply to the run: all but perplexity for images, the text ones else."""
+    from sslcore.eval.perplexity import LANGUAGE_MODELS
+    from sslcore.eval.run_eval import TEXT_PROTOCOLS
+
+    if not is_text_run(store):
+        return [p for p in PROTOCOLS if p != "perplexity"]
+    objective = str((store.config() or {}).get("objective", {}).get("name", ""))
+    return [p for p in TEXT_PROTOCOLS if p != "perplexity" or objective in LANGUAGE_MODELS]
 
 
 def pick_dataset(store: RunStore, column: Any) -> str | None:
@@ -223,7 +255,8 @@ def pick_dataset(store: RunStore, column: Any) -> str | None:
     from sslcore.data import DATASET_NAMES
 
     own = str((store.config() or {}).get("data", {}).get("dataset", ""))
-    options = [own, *(name for name in DATASET_NAMES if name != own)]
+    others = [] if is_text_run(store) else [name for name in DATASET_NAMES if name != own]
+    options = [own, *others]
     chosen = column.selectbox(
         "Evaluate on",
         options,
@@ -252,9 +285,14 @@ def render() -> None:
     protocol_column, dataset_column, fraction_column, button_column = st.columns(
         [3, 2, 2, 1], vertical_alignment="bottom"
     )
+    if is_text_run(store):
+        st.info(TEXT_NOTE, icon=":material/notes:")
     dataset = pick_dataset(store, dataset_column)
+    choices = protocols_for(store)
+    if st.session_state.get(state.EVAL_PROTOCOL) not in (None, *choices):
+        del st.session_state[state.EVAL_PROTOCOL]  # picked for another run: not for this one
     protocol = protocol_column.selectbox(
-        "Protocol", list(PROTOCOLS), format_func=PROTOCOLS.get, key=state.EVAL_PROTOCOL
+        "Protocol", choices, format_func=PROTOCOLS.get, key=state.EVAL_PROTOCOL
     )
     fraction = None
     if protocol in NEEDS_FRACTION:

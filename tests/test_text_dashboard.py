@@ -1,0 +1,110 @@
+"""Every page of the lab with a finished tiny text run (AppTest): no exception, and text where the
+image runs show pictures: the MLM guesses on Train, sentences on the embedding map, the text
+protocols on Evaluate (factor probes said not to apply), perplexity on Compare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+from text_helpers import finished_text_run
+
+from dashboard import state
+
+PAGES = ("setup", "train", "embeddings", "evaluate", "compare", "learn")
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory) -> tuple[Path, str]:
+    torch.set_num_threads(1)
+    runs = tmp_path_factory.mktemp("runs")
+    return runs, finished_text_run(runs).run_id
+
+
+@pytest.fixture
+def runs_dir(text_run, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("SSL_LAB_RUNS_DIR", str(text_run[0]))
+    yield text_run[0]
+
+
+def page_app(name: str, run_id: str) -> AppTest:
+    at = AppTest.from_string(
+        f"from dashboard.screens.{name} import render\nrender()\n", default_timeout=120
+    )
+    at.query_params[state.RUN_PARAM] = run_id
+    return at
+
+
+def all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders_a_text_run(runs_dir, text_run, name):
+    at = page_app(name, text_run[1]).run()
+    assert not at.exception, (name, at.exception)
+    assert at.title, name
+
+
+def test_train_shows_the_masked_guesses_and_the_perplexity(runs_dir, text_run):
+    at = page_app("train", text_run[1]).run()
+    shown = all_text(at)
+    assert "**Guesses** (step 4)" in shown and "▢" in shown  # the masked sentence
+    assert any(m.label == "Documents per second" for m in at.metric)
+    charts = [e.proto.spec for e in at.main if getattr(getattr(e, "proto", None), "spec", "")]
+    assert any("Perplexity on held-out text" in spec for spec in charts)
+
+
+def test_the_map_hovers_sentences_and_the_neighbours_are_sentences(runs_dir, text_run):
+    at = page_app("embeddings", text_run[1]).run()
+    (chart,) = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert '"field":"text"' in chart.proto.spec.replace(" ", "")
+    assert "Hover over a dot to see its document" in all_text(at)
+
+    def neighbours(run_path: str) -> None:
+        from pathlib import Path
+
+        from dashboard.components import embedding_map
+        from sslcore.store import RunStore
+
+        data = RunStore(Path(run_path)).load_embeddings()
+        assert data is not None
+        embedding_map.show_neighbours(data, 0, data["labels"].astype(str))
+
+    shown = AppTest.from_function(neighbours, args=(str(runs_dir / text_run[1]),)).run()
+    assert not shown.exception
+    texts = [m.value for m in shown.markdown]
+    assert texts[0].startswith("**The clicked document") and "nearest neighbours" in texts[2]
+    assert len(texts) == 3 + 8  # the document, a heading, eight neighbour sentences
+
+
+def test_evaluate_offers_the_text_protocols_and_says_why_not_the_others(runs_dir, text_run):
+    at = page_app("evaluate", text_run[1]).run()
+    assert any("Factor probes do not apply" in i.value for i in at.info)
+    protocol = next(w for w in at.selectbox if w.label == "Protocol")
+    assert list(protocol.options) == [
+        "kNN classifier (frozen features)",
+        "Linear probe (frozen features)",
+        "Collapse diagnostics (std, RankMe, alignment, uniformity)",
+        "Perplexity (a language model's surprise at held-out text)",
+    ]
+    assert next(w for w in at.selectbox if w.label == "Evaluate on").options == [
+        "stdlib_docs (its own data)"
+    ]
+    for name in ("knn", "perplexity"):
+        next(w for w in at.selectbox if w.label == "Protocol").select(name).run()
+        next(b for b in at.button if b.label == "Run").click().run()
+        assert not at.exception and any(f"{name}: done" in s.value for s in at.success)
+    labels = {m.label for m in at.metric}
+    assert {"kNN classifier", "perplexity", "vocabulary"} <= labels
+
+
+def test_compare_lists_the_perplexity(runs_dir, text_run):
+    at = page_app("compare", text_run[1]).run()
+    table = at.dataframe[0].value
+    assert table.loc[0, "dataset"] == "stdlib_docs" and table.loc[0, "final perplexity"] > 1
