@@ -1,8 +1,9 @@
 r"""Each objective's loss in LaTeX, and what keeps it from collapsing, for the Learn page.
 
 Written from the papers (see FORMULAS.md in the design notes). Notation: views
-:math:`x_1, x_2` of an image; backbone :math:`f`; projector :math:`g`; predictor :math:`q`;
-:math:`z = g(f(x))`; :math:`\mathrm{sim}(a, b) = a^\top b / (\lVert a\rVert \lVert b\rVert)`;
+:math:`x_1, x_2` of an image (for text: tokens :math:`x_t` of a sentence); backbone :math:`f`;
+projector :math:`g`; predictor :math:`q`; :math:`z = g(f(x))`;
+:math:`\mathrm{sim}(a, b) = a^\top b / (\lVert a\rVert \lVert b\rVert)`;
 :math:`\mathrm{sg}` stop-gradient; :math:`\tau` a temperature; :math:`N` images per batch.
 An objective without an entry here still gets its card (docstring and source).
 """
@@ -113,5 +114,25 @@ FORMULAS: dict[str, Formula] = {
     "colorization": Formula(
         r"\mathcal{L} = \frac{1}{N} \sum_i \lVert ab_i - h(L_i) \rVert^2",
         "Prediction of the colour channels from the lightness channel.",
+    ),
+    "mlm": Formula(
+        r"\mathcal{L} = -\frac{1}{|M|} \sum_{i \in M} \log p_\theta\big(x_i \mid \tilde{x}\big)"
+        r"\qquad M = \text{15\% of the tokens; in } \tilde{x}\text{: 80\% [MASK], 10\% random, "
+        r"10\% kept}",
+        "A prediction target: the hidden words must be guessed from both sides, and a "
+        "constant output cannot name them. Perplexity exp(ℒ) shows how well it guesses.",
+    ),
+    "next_token": Formula(
+        r"\mathcal{L} = -\frac{1}{T} \sum_{t=1}^{T} \log p_\theta\big(x_t \mid x_{<t}\big)"
+        r"\qquad \text{perplexity} = e^{\mathcal{L}}",
+        "A prediction target: every token is guessed from the ones before it (a causal mask "
+        "hides the future), so the model must learn how the language goes on.",
+    ),
+    "simcse": Formula(
+        r"\ell_i = -\log \frac{\exp(\mathrm{sim}(h_i, h_i^{+})/\tau)}"
+        r"{\sum_{j=1}^{N} \exp(\mathrm{sim}(h_i, h_j^{+})/\tau)}"
+        r"\qquad h_i, h_i^{+} = f(x_i) \text{ under two dropout masks},\; \tau = 0.05",
+        "Negatives: the other sentences of the batch. Dropout is the only augmentation: the "
+        "same sentence, seen twice through different dropout masks, must find itself.",
     ),
 }

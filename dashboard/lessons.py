@@ -48,6 +48,26 @@ IMAGENET_AS_IS = {
     "name": "imagenet-weights",
 }
 
+# A text run that learns visibly in a few minutes on 2 cores (the budget of the text learning
+# test, where simcse beats the random network on the module label and mlm does not yet).
+TEXT_LESSON = {
+    "data.dataset": "stdlib_docs",
+    "data.tokenizer": "words",
+    "data.context_length": 32,
+    "backbone.name": "text_transformer",
+    "backbone.vit_dim": 64,
+    "backbone.vit_depth": 2,
+    "backbone.vit_heads": 2,
+    "augment.preset": "none",
+    "optim.precision": "fp32",
+    "optim.lr": 1e-3,
+    "optim.batch_size": 32,
+    "optim.steps": 120,
+    "optim.warmup_steps": 10,
+    "monitor.eval_every": 30,
+    "monitor.probe_size": 300,
+}
+
 LESSONS = (
     Lesson(
         title="Augmentations decide what is learned",
@@ -116,6 +136,30 @@ LESSONS = (
         setups={
             "pretrained on shapes": {"optim.steps": LESSON_STEPS, "name": "shapes-pretrained"},
             "ImageNet weights": IMAGENET_AS_IS,
+        },
+    ),
+    Lesson(
+        title="Masked words or contrastive sentences?",
+        story="Language is where self-supervised learning made its name. BERT (mlm) learns by "
+        "filling in hidden words; SimCSE learns a sentence embedding directly: the same "
+        "sentence, passed twice through the network with different dropout masks, must find "
+        "itself among the other sentences of the batch (dropout is its only augmentation). "
+        "Both train here on the docstrings of Python's own standard library; each paragraph's "
+        "label, the module it documents, is never shown to them.",
+        question="After a few minutes, whose sentence embedding (the mean of its token "
+        "vectors) sorts paragraphs by module better, and does each beat the randomly "
+        "initialised network it started from?",
+        where_to_look="Compare → the kNN accuracy curves (the module label; their first point "
+        "is the random network); Train → the masked words and MLM's guesses; Embeddings → "
+        "colour by label, hover the sentences, click one for its neighbours; Evaluate → the "
+        "linear probe and MLM's perplexity.",
+        setups={
+            "masked words (mlm)": {**TEXT_LESSON, "objective.name": "mlm", "name": "mlm-docs"},
+            "contrastive sentences (simcse)": {
+                **TEXT_LESSON,
+                "objective.name": "simcse",
+                "name": "simcse-docs",
+            },
         },
     ),
 )

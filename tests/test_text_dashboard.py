@@ -108,3 +108,23 @@ def test_compare_lists_the_perplexity(runs_dir, text_run):
     at = page_app("compare", text_run[1]).run()
     table = at.dataframe[0].value
     assert table.loc[0, "dataset"] == "stdlib_docs" and table.loc[0, "final perplexity"] > 1
+
+
+def test_learn_has_the_text_cards_formulas_and_lesson(runs_dir, text_run):
+    from dashboard.formulas import FORMULAS
+    from dashboard.lessons import LESSONS
+    from dashboard.screens.learn import try_overrides
+    from dashboard.setup_url import build_config
+
+    at = page_app("learn", text_run[1]).run()
+    assert any("Masked words or contrastive sentences?" in h.value for h in at.subheader)
+    assert any(b.label == "Start both runs" for b in at.button)
+    assert any("2 views per sentence · augmentations: dropout only" in c.value for c in at.caption)
+    latex = "\n".join(x.value for x in at.latex)
+    for name in ("mlm", "next_token", "simcse"):
+        assert FORMULAS[name].latex in latex
+        config = build_config(try_overrides(name))  # "Try" gives a setup that runs as it is
+        assert config.data.dataset == "stdlib_docs" and config.backbone.name == "text_transformer"
+    (lesson,) = [lesson for lesson in LESSONS if "contrastive sentences" in lesson.title]
+    names = {build_config(o).objective.name for o in lesson.setups.values()}
+    assert names == {"mlm", "simcse"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -24,13 +25,30 @@ def loss_function(cls: type) -> Callable:
     return cls.forward
 
 
+def try_overrides(name: str) -> dict[str, Any]:
+    """The setup that tries objective ``name``: its recipe, on data and a backbone that suit it
+    (``stdlib_docs`` and ``text_transformer`` for a text objective)."""
+    from sslcore.config import RunConfig, to_dict
+    from sslcore.recipes import recipe_config
+
+    overrides = setup_url.recipe_overrides(name)
+    chosen, default = to_dict(recipe_config(name)), to_dict(RunConfig())
+    for section, key in (("data", "dataset"), ("backbone", "name")):
+        if chosen[section][key] != default[section][key]:
+            overrides[f"{section}.{key}"] = chosen[section][key]
+    return overrides
+
+
 def render_card(cls: type) -> None:
     doc = inspect.getdoc(cls) or ""
+    text = getattr(cls, "modality", "image") == "text"
     with st.container(border=True):
         st.subheader(f"{cls.__name__}  ·  {cls.family}")
+        views = f"{cls.n_views} view{'s' if cls.n_views != 1 else ''} per "
+        augment = "dropout only" if text and cls.n_views > 1 else cls.default_augment
         st.caption(
-            f"registry name `{cls.name}` · {cls.n_views} views per image · "
-            f"augmentations: {cls.default_augment}"
+            f"registry name `{cls.name}` · {views}{'sentence' if text else 'image'} · "
+            f"augmentations: {augment}"
         )
         formula = FORMULAS.get(cls.name)
         if formula is not None:
@@ -46,7 +64,7 @@ def render_card(cls: type) -> None:
         if st.button(
             f"Try {cls.__name__}", key=f"try-{cls.name}", type="primary", icon=":material/science:"
         ):
-            state.set_setup(setup_url.recipe_overrides(cls.name))
+            state.set_setup(try_overrides(cls.name))
             st.switch_page(navigation.page("setup"))
 
 
