@@ -29,34 +29,52 @@ from sslcore.recipes import recipe_config
 from sslcore.store import RunStore
 from sslcore.train import Trainer
 from sslcore.train.build import build_objective, uses_channels_last
+from sslcore.train.device import resolve_device, resolve_precision
 from sslcore.train.optim import build_optimizer
 
 LOG_EVERY = 5  # the trainer's default logs every 10 steps; warm-up and steps are multiples of 5
 
 
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (GPU kernels run asynchronously), so clocks are fair."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def bare_loop(config: RunConfig, steps: int, warmup: int) -> float:
-    """Images per second of a hand-written loop (timed after ``warmup`` steps)."""
+    """Images per second of a hand-written loop (timed after ``warmup`` steps).
+
+    It runs on ``config.device`` in ``config.optim.precision`` (autocast, as the trainer
+    resolves it), channels_last for CNNs, and through ``torch.compile`` when
+    ``config.optim.compile`` is set.
+    """
+    device = resolve_device(config.device)
+    dtype = resolve_precision(config.optim.precision, device)
     train = load_dataset(config.data, "train")
-    objective = build_objective(config, ImageSpec(train.channels, train.size))
+    objective = build_objective(config, ImageSpec(train.channels, train.size)).to(device)
     channels_last = uses_channels_last(config)
     if channels_last:
         objective = objective.to(memory_format=torch.channels_last)
     optimizer = build_optimizer(objective, config.optim)
+    model = torch.compile(objective) if config.optim.compile else objective
     augment = build_augmenter(config.augment)
     generator = torch.Generator().manual_seed(0)
     batch = config.optim.batch_size
     start = 0.0
     for step in range(warmup + steps):
         if step == warmup:
+            synchronize(device)
             start = time.perf_counter()
         index = torch.randint(len(train), (batch,), generator=generator)
-        views = augment(train.images[index], 2, generator)
+        views = augment(train.images[index].to(device, non_blocking=True), 2, generator)
         if channels_last:
             views = [v.contiguous(memory_format=torch.channels_last) for v in views]
-        loss = objective(views).loss
+        with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+            loss = model(views).loss
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.float().backward()
         optimizer.step()
+    synchronize(device)
     return steps * batch / (time.perf_counter() - start)
 
 

@@ -14,6 +14,8 @@ HERE = Path(__file__).parent
 SCRIPTS = (
     ["engine_vs_bare.py"],
     ["augment_throughput.py"],
+    ["lightly_end_to_end.py"],  # ~3 minutes; needs lightly (a test dependency)
+    ["memory.py", "--no-browser"],  # the server-with-a-run row needs Chromium and ~2 minutes
     ["projection_speed.py"],
     ["dashboard_polling.py", "--pairs", "2", "--steps", "150"],  # needs /usr/bin/chromium
 )
