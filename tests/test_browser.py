@@ -2,7 +2,9 @@
 
 It opens the lab, chooses shapes / convnet / simclr, starts a short run, watches the loss chart
 gain points, opens the embedding map, stops the run, reloads the page and finds the run still
-there, saving a screenshot of every page under ``test-output/screenshots``. Without
+there, saving a screenshot of every page under ``test-output/screenshots``. A second test opens
+the Train page with a text setup in the URL alone (mlm on stdlib_docs), starts it and sees the
+loss chart grow and the masked sentences with the model's guesses appear. Without
 ``/usr/bin/chromium`` it skips, unless ``SSL_LAB_REQUIRE_BROWSER=1`` (CI) makes that a failure.
 """
 
@@ -35,6 +37,14 @@ CHROMIUM_ARGS = [
 SHORT_RUN = (
     "optim.steps=200&optim.batch_size=32&monitor.log_every=2&monitor.eval_every=10"
     "&monitor.probe_size=100&data.train_size=500&data.test_size=200&backbone.width=16"
+)
+
+# A tiny text run, all from the URL: masked words on the standard library's docstrings.
+TEXT_RUN = (
+    "objective.name=mlm&data.dataset=stdlib_docs&backbone.name=text_transformer"
+    "&augment.preset=none&optim.precision=fp32&data.tokenizer=words&data.context_length=16"
+    "&backbone.vit_dim=32&backbone.vit_depth=1&backbone.vit_heads=2&optim.batch_size=16"
+    "&optim.steps=400&monitor.log_every=2&monitor.eval_every=10&monitor.probe_size=48"
 )
 
 pytestmark = pytest.mark.browser
@@ -201,5 +211,37 @@ def test_a_lesson_in_the_browser(lab_server: str) -> None:
             ):
                 open_page(page, title)
                 shoot(page, name)
+        finally:
+            browser.close()
+
+
+def test_a_text_run_in_the_browser(lab_server: str) -> None:
+    """Straight to the Train page with the setup in the URL: Start, loss points, guesses."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(f"{lab_server}/train?{TEXT_RUN}")
+            page.get_by_text("Train and watch it learn").wait_for()
+            page.get_by_role("button", name="Start a new run").click()
+            page.get_by_text("Documents per second").wait_for()  # the text run's progress
+            wait_for(lambda: plotted_points(page, "Loss") >= 2, 60, "the loss chart")
+            first = plotted_points(page, "Loss")
+            wait_for(lambda: plotted_points(page, "Loss") > first, 30, "more loss points")
+            guesses = page.get_by_text("Guesses", exact=False).first
+            guesses.wait_for(timeout=30_000)
+            page.get_by_text("▢", exact=False).first.wait_for(timeout=10_000)  # masked words
+            run_id = page.evaluate("() => new URL(location.href).searchParams.get('run')")
+            assert run_id.startswith("mlm-"), run_id  # the objective the URL named
+            page.get_by_role("button", name="Stop").click()
+            page.get_by_text("stopped", exact=False).first.wait_for()
+            guesses = page.get_by_text("Guesses", exact=False).first  # the page was redrawn
+            guesses.scroll_into_view_if_needed()
+            shoot(page, "text-train")
         finally:
             browser.close()

@@ -128,3 +128,10 @@ def test_learn_has_the_text_cards_formulas_and_lesson(runs_dir, text_run):
     (lesson,) = [lesson for lesson in LESSONS if "contrastive sentences" in lesson.title]
     names = {build_config(o).objective.name for o in lesson.setups.values()}
     assert names == {"mlm", "simcse"}
+
+
+def test_highlights_are_bold_even_next_to_punctuation_and_markdown_stays_text():
+    from dashboard.components.text_view import highlighted
+
+    assert highlighted("the return⟦.⟧ of <mock>") == "the return<b>\\.</b> of &lt;mock&gt;"
+    assert highlighted("costs $5 *now*") == "costs \\$5 \\*now\\*"

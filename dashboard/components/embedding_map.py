@@ -156,7 +156,7 @@ def show_neighbour_texts(
 ) -> None:
     """The clicked document, then its nearest neighbours with their label and cosine similarity."""
     st.markdown(f"**The clicked document ({label_of[index]})**")
-    st.markdown(text_view.highlighted(str(texts[index])))
+    text_view.show_line(str(texts[index]))
     st.markdown(f"**Its {len(neighbours)} nearest neighbours**")
     for i, similarity in zip(neighbours, similarities, strict=True):
-        st.markdown(f"`{label_of[i]}` · {similarity:.2f} · {text_view.highlighted(str(texts[i]))}")
+        text_view.show_line(str(texts[i]), f"`{label_of[i]}` · {similarity:.2f} · ")

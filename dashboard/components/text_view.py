@@ -12,18 +12,32 @@ from typing import Any
 
 import streamlit as st
 
+# ASCII punctuation Markdown may read as syntax, with Streamlit's $math$ and :emoji: (HTML's <, >,
+# & and quotes are left to html.escape).
+MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#+-.!|~$:")
+
 
 def highlighted(text: str) -> str:
-    """Markdown-safe text with ``⟦marked⟧`` runs in bold."""
-    safe = html.escape(text).replace("*", "\\*").replace("_", "\\_")
-    return safe.replace("⟦", "**").replace("⟧", "**")
+    """Markdown-safe HTML of ``text`` with ``⟦marked⟧`` runs in bold.
+
+    Markdown's own ``**bold**`` fails next to punctuation (``return⟦.⟧`` would show the
+    asterisks), so the marks become ``<b>`` tags; everything else is escaped, for Markdown
+    (backslashes before its punctuation) and for HTML (entities), so a docstring shows as it is.
+    """
+    safe = "".join(f"\\{c}" if c in MARKDOWN_PUNCTUATION else c for c in text)
+    return html.escape(safe, quote=False).replace("⟦", "<b>").replace("⟧", "</b>")
+
+
+def show_line(text: str, prefix: str = "") -> None:
+    """One line of text with its highlights, after ``prefix`` (Markdown the caller made safe)."""
+    st.markdown(f"{prefix}{highlighted(text)}", unsafe_allow_html=True)
 
 
 def show_documents(texts: Sequence[str], labels: Sequence[str], limit: int = 8) -> None:
     """A few documents, each with its label (the module it documents, for stdlib_docs)."""
     for i, text in enumerate(texts[:limit]):
         label = f"`{labels[i]}` " if i < len(labels) else ""
-        st.markdown(f"{label}{highlighted(text[:300])}")
+        show_line(text[:300], label)
 
 
 def show_text_snapshot(snapshot: dict[str, Any]) -> None:
@@ -32,4 +46,7 @@ def show_text_snapshot(snapshot: dict[str, Any]) -> None:
     for i, text in enumerate(snapshot["texts"]):
         caption = captions[i] if i < len(captions) else ""
         st.markdown(f"<small>{html.escape(caption)}</small>", unsafe_allow_html=True)
-        st.markdown(highlighted(text) or "_(empty)_")
+        if text:
+            show_line(text)
+        else:
+            st.markdown("_(empty)_")
