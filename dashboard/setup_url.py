@@ -13,7 +13,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, get_type_hints
 
+from sslcore.compatibility import TEXT_BACKBONES, objective_modality
 from sslcore.config import SECTIONS, AugmentConfig, ConfigError, RunConfig, from_dict
+from sslcore.recipes import dataset_for
 
 PARAMS = "objective.params."
 RESERVED = ("run", "owner", "teacher")
@@ -162,8 +164,20 @@ def recipe_overrides(name: str, keep: Mapping[str, Any] | None = None) -> dict[s
     from sslcore.objectives import OBJECTIVES
 
     cls = OBJECTIVES[name]
-    out = {k: v for k, v in (keep or {}).items() if not k.startswith(("objective.", "augment."))}
+    keep = dict(keep or {})
+    if objective_modality(name) != objective_modality(keep.get("objective.name", name)):
+        # From text to images or back, only the run-wide settings (seed, device) carry over.
+        keep = {k: v for k, v in keep.items() if "." not in k or k.startswith("monitor.")}
+    out = {k: v for k, v in keep.items() if not k.startswith(("objective.", "augment."))}
     out["objective.name"] = name
+    # A text objective needs text data and a text backbone (and an image one, images).
+    dataset = str(out.get("data.dataset", default_value(all_fields(name)["data.dataset"])))
+    out["data.dataset"] = dataset_for(name, dataset)
+    backbone = out.get("backbone.name")
+    if cls.compatible_backbones is not None and backbone not in cls.compatible_backbones:
+        out["backbone.name"] = cls.compatible_backbones[0]
+    elif cls.compatible_backbones is None and backbone in TEXT_BACKBONES:
+        out.pop("backbone.name")  # back to the default image backbone
     out.update(augment_overrides(cls.default_augment))
     out.update(cls.recipe)
     fields = all_fields(name)

@@ -19,7 +19,7 @@ def augment_preset_dict(name: str) -> dict[str, Any]:
     return dataclasses.asdict(preset(name))
 
 
-def _dataset_for(objective: str, dataset: str) -> str:
+def dataset_for(objective: str, dataset: str) -> str:
     """``dataset`` if it suits the objective's modality, else the default data of that modality
     (``stdlib_docs`` for the text objectives, the default image set for the others)."""
     from sslcore.compatibility import objective_modality
@@ -53,7 +53,7 @@ def recipe_config(objective: str, base: RunConfig | None = None) -> RunConfig:
     data["objective"] = {"name": objective, "params": {}}
     data["augment"] = augment_preset_dict(cls.default_augment)
     defaults = to_dict(RunConfig())
-    data["data"]["dataset"] = _dataset_for(objective, data["data"]["dataset"])
+    data["data"]["dataset"] = dataset_for(objective, data["data"]["dataset"])
     data["optim"] = defaults["optim"]
     data["backbone"] = defaults["backbone"]
     if cls.compatible_backbones is not None:
