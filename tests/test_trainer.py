@@ -103,3 +103,12 @@ def test_a_pickle_payload_is_refused_not_executed(tmp_path):
     with pytest.raises(CheckpointError):
         load_checkpoint(bad)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_compile_on_the_cpu_trains_uncompiled_and_says_so(tmp_path):
+    from sslcore.config import replace
+
+    config = replace(tiny_config(), **{"optim.compile": True, "optim.steps": 5})
+    store = new_store(tmp_path, config)
+    assert Trainer(config, store).run()["state"] == "finished"
+    assert any("optim.compile is for CUDA" in e["message"] for e in store.events())

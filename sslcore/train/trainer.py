@@ -90,6 +90,7 @@ class Trainer:
         channels_last = uses_channels_last(cfg) and self.device.type != "mps"
         if channels_last:
             objective = objective.to(memory_format=torch.channels_last)
+        self._compile(objective.backbone)
         optimizer = build_optimizer(objective, cfg.optim)
         scheduler = build_scheduler(optimizer, cfg.optim)
         scaler = torch.amp.GradScaler(enabled=self.autocast_dtype == torch.float16)
@@ -250,6 +251,21 @@ class Trainer:
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _compile(self, backbone: torch.nn.Module) -> None:
+        """``optim.compile``: compile the backbone in place (its state_dict keys stay the same).
+
+        Only on CUDA, where inductor's kernels pay for the first minute of compiling; on the CPU
+        the run goes on uncompiled and says so in its events.
+        """
+        if not self.config.optim.compile:
+            return
+        if self.device.type != "cuda":
+            self.store.append_event(
+                "warning", f"optim.compile is for CUDA; training uncompiled on {self.device.type}"
+            )
+            return
+        backbone.compile()
 
     def _handle_control(self, step: int, checkpoint: Callable[[int], None]) -> bool:
         """Honour pause and stop between steps; True when the run must end now.
