@@ -105,6 +105,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=256)
     args = parser.parse_args()
+    if args.steps % LOG_EVERY or args.warmup % LOG_EVERY:
+        parser.error(f"--steps and --warmup must be multiples of {LOG_EVERY} (the logging step)")
     config = replace(
         recipe_config("simclr"),
         **{
