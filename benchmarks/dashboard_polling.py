@@ -64,12 +64,12 @@ def note(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_query(steps: int, batch_size: int, width: int) -> str:
+def run_query(steps: int, batch_size: int, width: int, threads: int) -> str:
     """The Setup page's URL parameters for one benchmark run (shapes, convnet, SimCLR)."""
     return (
         f"data.dataset=shapes&backbone.name=convnet&objective.name=simclr"
         f"&backbone.width={width}&optim.batch_size={batch_size}&optim.steps={steps}"
-        f"&monitor.log_every=10"
+        f"&monitor.log_every=10" + (f"&num_threads={threads}" if threads else "")
     )
 
 
@@ -217,6 +217,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=150, help="training steps per run (150)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--width", type=int, default=16, help="convnet width (16)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="the runs' num_threads (0: the lab's default)"
+    )
     return parser.parse_args()
 
 
@@ -224,7 +227,7 @@ def main() -> None:
     args = parse_args()
     # A SIGTERM (e.g. from ``timeout``) unwinds like Ctrl-C, so the server is still stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    query = run_query(args.steps, args.batch_size, args.width)
+    query = run_query(args.steps, args.batch_size, args.width, args.threads)
     results: dict[str, list[dict[str, Any]]] = {"watched": [], "unwatched": []}
     with tempfile.TemporaryDirectory(prefix="ssl-lab-bench-") as tmp:
         runs_dir = Path(tmp) / "runs"

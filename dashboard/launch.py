@@ -56,7 +56,14 @@ def classroom_policy(args: argparse.Namespace) -> ClassroomPolicy | None:
 
 def server_command(args: argparse.Namespace, policy: ClassroomPolicy | None = None) -> list[str]:
     """The ``streamlit run`` command line: headless, no usage stats, no tracebacks shown,
-    XSRF protection on, uploads capped."""
+    XSRF protection on, uploads capped.
+
+    Two of Streamlit's defaults cost a training run most of its speed while a page watches it
+    (the server process holds the run's thread too): ``runner.postScriptGC`` runs a full
+    ``gc.collect(2)`` after every rerun, so every 1.5 s poll of the Train page stopped
+    training for a full collection of a heap holding torch (a third of the process's samples
+    in py-spy); and the source-file watcher polls the app's files for edits. Both are off.
+    """
     upload_mb = policy.max_upload_mb if policy is not None else MAX_UPLOAD_MB
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
@@ -68,6 +75,8 @@ def server_command(args: argparse.Namespace, policy: ClassroomPolicy | None = No
         "--client.toolbarMode", "minimal",
         "--server.enableXsrfProtection", "true",
         "--server.maxUploadSize", str(upload_mb),
+        "--runner.postScriptGC", "false",
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
 
 
