@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -39,18 +40,45 @@ def component_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if str(c).startswith(COMPONENT_PREFIX)]
 
 
+def layout(title: str, y_title: str, height: int = 340) -> dict[str, Any]:
+    """The lab's chart layout: large type for a projector, legend below, step on x."""
+    return {
+        "title": {"text": title, "font": {"size": FONT_SIZE + 4}},
+        "font": {"size": FONT_SIZE},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "legend": {"orientation": "h", "y": -0.25},
+        "xaxis": {"title": {"text": "step"}},
+        "yaxis": {"title": {"text": y_title}},
+        "hovermode": "x unified",
+    }
+
+
 def styled(fig: go.Figure, title: str, y_title: str, height: int = 340) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "font": {"size": FONT_SIZE + 4}},
-        font={"size": FONT_SIZE},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.25},
-        xaxis_title="step",
-        yaxis_title=y_title,
-        hovermode="x unified",
-    )
-    return fig
+    """``fig`` with the lab's layout (for one-off figures built with plotly's checked API)."""
+    return fig.update_layout(layout(title, y_title, height))
+
+
+def line(x: pd.Series, y: pd.Series, name: str, colour: str, markers: bool) -> dict[str, Any]:
+    """One plotly line trace as a plain dict."""
+    return {
+        "type": "scatter",
+        "x": x.tolist(),
+        "y": y.tolist(),
+        "name": name,
+        "mode": "lines+markers" if markers else "lines",
+        "line": {"color": colour, "width": 3},
+    }
+
+
+def unchecked_figure(traces: list[dict[str, Any]], figure_layout: dict[str, Any]) -> go.Figure:
+    """A figure from plain dicts, skipping plotly's property validation.
+
+    The live charts are rebuilt every poll, in the server process that also runs the training
+    thread: a validated ``go.Figure`` took ~47 ms to build here, this one ~5 ms, and every
+    millisecond holding the GIL is taken from the training step.
+    """
+    return go.Figure({"data": traces, "layout": figure_layout}, _validate=False)
 
 
 def series_figure(
@@ -62,25 +90,18 @@ def series_figure(
     log_y: bool = False,
 ) -> go.Figure:
     """One line per column of one run's metrics (loss and its components, say)."""
-    fig = go.Figure()
+    traces = []
     for i, column in enumerate(columns):
         if column not in frame.columns:
             continue
         data = frame[["step", column]].dropna()
         colour = (colours or {}).get(column, PALETTE[i % len(PALETTE)])
         name = column.removeprefix(COMPONENT_PREFIX)
-        fig.add_trace(
-            go.Scatter(
-                x=data["step"],
-                y=data[column],
-                name=name,
-                mode="lines+markers" if len(data) < 30 else "lines",
-                line={"color": colour, "width": 3},
-            )
-        )
+        traces.append(line(data["step"], data[column], name, colour, len(data) < 30))
+    figure_layout = layout(title, y_title)
     if log_y:
-        fig.update_yaxes(type="log")
-    return styled(fig, title, y_title)
+        figure_layout["yaxis"]["type"] = "log"
+    return unchecked_figure(traces, figure_layout)
 
 
 def runs_figure(
@@ -91,21 +112,14 @@ def runs_figure(
     labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """One line per run for one metric, each in its run's colour."""
-    fig = go.Figure()
+    traces = []
     for run_id, frame in frames.items():
         if column not in frame.columns:
             continue
         data = frame[["step", column]].dropna()
-        fig.add_trace(
-            go.Scatter(
-                x=data["step"],
-                y=data[column],
-                name=(labels or {}).get(run_id, run_id),
-                mode="lines",
-                line={"color": run_colour(run_id), "width": 3},
-            )
-        )
-    return styled(fig, title, y_title)
+        name = (labels or {}).get(run_id, run_id)
+        traces.append(line(data["step"], data[column], name, run_colour(run_id), False))
+    return unchecked_figure(traces, layout(title, y_title))
 
 
 def show(fig: go.Figure, key: str) -> None:
