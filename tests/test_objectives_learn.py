@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from engine_helpers import new_store
 
+from sslcore.compatibility import objective_modality
 from sslcore.config import replace
 from sslcore.objectives import OBJECTIVES
 from sslcore.recipes import recipe_config
@@ -58,6 +59,7 @@ def budget_params() -> list:
         if name in NOT_YET_LEARNING
         else name
         for name in sorted(OBJECTIVES)
+        if objective_modality(name) == "image"  # the text ones: test_text_learn.py
     ]
 
 
