@@ -43,9 +43,7 @@ from sslcore.store import RunStore
 from sslcore.train import Trainer
 
 MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist_test.npz"
-VISION_OBJECTIVES = [
-    name for name, cls in sorted(OBJECTIVES.items()) if getattr(cls, "modality", "image") == "image"
-]
+VISION_OBJECTIVES = [name for name, cls in sorted(OBJECTIVES.items()) if cls.modality == "image"]
 # What all three datasets share: a 4,000-image training set keeps the probe fits short.
 DATA = {
     "shapes": {"data.dataset": "shapes", "data.train_size": 4000, "data.test_size": 1000},

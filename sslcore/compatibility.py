@@ -17,7 +17,7 @@ def objective_modality(name: str) -> str:
     """``"text"`` for the language objectives (mlm, next_token, simcse), else ``"image"``."""
     from sslcore.objectives import OBJECTIVES
 
-    return str(getattr(OBJECTIVES[name], "modality", "image"))
+    return OBJECTIVES[name].modality
 
 
 def check_compatible(run: RunConfig) -> None:

@@ -41,7 +41,7 @@ def try_overrides(name: str) -> dict[str, Any]:
 
 def render_card(cls: type) -> None:
     doc = inspect.getdoc(cls) or ""
-    text = getattr(cls, "modality", "image") == "text"
+    text = cls.modality == "text"
     with st.container(border=True):
         st.subheader(f"{cls.__name__}  ·  {cls.family}")
         views = f"{cls.n_views} view{'s' if cls.n_views != 1 else ''} per "

@@ -66,6 +66,8 @@ class Objective(nn.Module):
     Config: ClassVar[type]
     # Backbone names this method works with; None means every backbone.
     compatible_backbones: ClassVar[tuple[str, ...] | None] = None
+    # What it learns from: "image" batches (B, C, H, W) or "text" token ids (B, L).
+    modality: ClassVar[str] = "image"
     # The augmentation preset its default recipe uses.
     default_augment: ClassVar[str] = "simclr"
     # Default recipe overrides as dotted RunConfig paths, e.g. {"optim.lr": 1e-3}.

@@ -11,8 +11,8 @@ from torch import Tensor
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.data.text_tokenizers import MASK, PAD, SPECIAL_TOKENS
-from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
-from sslcore.objectives.text_parts import TEXT_RECIPE, TokenVisual, text_backbone, token_head
+from sslcore.objectives.base import ImageSpec, StepOutput, Visual
+from sslcore.objectives.text_parts import TextObjective, TokenVisual, text_backbone, token_head
 
 VISUAL_SEED = 0  # the same masks in every snapshot, so the guesses can be compared over time
 
@@ -49,7 +49,7 @@ def mask_tokens(
     return corrupted, chosen
 
 
-class MLM(Objective):
+class MLM(TextObjective):
     """Masked language modelling learns what words mean from the words around them.
 
     A share of the tokens of each sentence is hidden (mostly replaced by a ``<mask>`` token) and
@@ -66,10 +66,6 @@ class MLM(Objective):
     name = "mlm"
     family = "predictive"
     n_views = 1
-    modality = "text"
-    compatible_backbones = ("text_transformer",)
-    default_augment = "none"
-    recipe = TEXT_RECIPE
 
     @dataclass(frozen=True)
     class Config(Section):

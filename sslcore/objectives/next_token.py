@@ -11,8 +11,8 @@ from torch import Tensor
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.data.text_tokenizers import PAD, SPECIAL_TOKENS
-from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
-from sslcore.objectives.text_parts import TEXT_RECIPE, TokenVisual, text_backbone, token_head
+from sslcore.objectives.base import ImageSpec, StepOutput, Visual
+from sslcore.objectives.text_parts import TextObjective, TokenVisual, text_backbone, token_head
 
 VISUAL_SEED = 0
 
@@ -36,7 +36,7 @@ def next_token_loss(logits: Tensor, ids: Tensor) -> tuple[Tensor, dict[str, Tens
     return loss, {"perplexity": loss.detach().exp(), "accuracy": accuracy.detach()}
 
 
-class NextToken(Objective):
+class NextToken(TextObjective):
     """Next-token prediction learns a language model: the probability of each token given the past.
 
     The transformer reads a sentence with causal attention (each token sees only the tokens
@@ -54,10 +54,6 @@ class NextToken(Objective):
     name = "next_token"
     family = "generative"
     n_views = 1
-    modality = "text"
-    compatible_backbones = ("text_transformer",)
-    default_augment = "none"
-    recipe = TEXT_RECIPE
 
     @dataclass(frozen=True)
     class Config(Section):

@@ -10,10 +10,10 @@ from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section
-from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.base import ImageSpec, StepOutput, Visual
 from sslcore.objectives.fields import temperature_field
 from sslcore.objectives.similarity import pair_similarities, similarity_matrix_visual
-from sslcore.objectives.text_parts import TEXT_RECIPE, text_backbone
+from sslcore.objectives.text_parts import TextObjective, text_backbone
 
 
 def simcse_loss(z1: Tensor, z2: Tensor, temperature: float) -> tuple[Tensor, dict[str, Tensor]]:
@@ -43,7 +43,7 @@ def simcse_loss(z1: Tensor, z2: Tensor, temperature: float) -> tuple[Tensor, dic
     }
 
 
-class SimCSE(Objective):
+class SimCSE(TextObjective):
     """SimCSE learns sentence embeddings by telling sentences apart; dropout makes the views.
 
     The same batch of sentences goes through the transformer twice. Dropout switches off a
@@ -61,10 +61,6 @@ class SimCSE(Objective):
     name = "simcse"
     family = "contrastive"
     n_views = 2
-    modality = "text"
-    compatible_backbones = ("text_transformer",)
-    default_augment = "none"
-    recipe = TEXT_RECIPE
 
     @dataclass(frozen=True)
     class Config(Section):

@@ -5,7 +5,9 @@ only sees ids), so its text pictures are ids: a :class:`TokenVisual` holds (N, L
 ``images`` and a (N, L) ``highlight`` mask of the tokens to mark (the masked positions of MLM,
 the sampled continuation of a language model). The monitor turns them into text with the run's
 tokenizer, marking highlighted tokens ``⟦like this⟧``.
-Also shared: the check for the text backbone, the language-model head and the default recipe.
+Also shared: :class:`TextObjective` (what makes a method a text method: its modality, backbone,
+no image augmentation and the default recipe), the check for the text backbone and the
+language-model head.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
 from sslcore.backbones.text_transformer import TextTransformer
-from sslcore.objectives.base import Visual
+from sslcore.objectives.base import Objective, Visual
 
 # Sized to learn visibly on a 2-core CPU in a few minutes (about 0.4 M parameters). fp32: bf16
 # autocast made a small transformer step 7x slower on these CPUs (measured), unlike the CNNs.
@@ -28,6 +30,16 @@ TEXT_RECIPE = {
     "optim.lr": 1e-3,
     "optim.batch_size": 64,
 }
+
+
+class TextObjective(Objective):
+    """Base of the text objectives: token ids in, the text_transformer backbone, no image
+    augmentation (SimCSE's only augmentation is dropout), the CPU-sized :data:`TEXT_RECIPE`."""
+
+    modality = "text"
+    compatible_backbones = ("text_transformer",)
+    default_augment = "none"
+    recipe = TEXT_RECIPE
 
 
 @dataclass
