@@ -98,6 +98,17 @@ def engine(config: RunConfig, steps: int, warmup: int) -> float:
     return steps * config.optim.batch_size / (elapsed[warmup + steps] - elapsed[warmup])
 
 
+def alternate(config: RunConfig, steps: int, warmup: int, rounds: int) -> tuple[float, float]:
+    """Best images/s of the bare loop and of the trainer, run in turn ``rounds`` times so drift
+    on a shared machine hits both alike."""
+    bare: list[float] = []
+    ours: list[float] = []
+    for _ in range(rounds):
+        bare.append(bare_loop(config, steps, warmup))
+        ours.append(engine(config, steps, warmup))
+    return max(bare), max(ours)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backbone", default="convnet")
@@ -116,13 +127,7 @@ def main() -> None:
             "data.train_size": 4096,
         },
     )
-    # Alternate the two, twice, so drift on a shared machine hits both alike.
-    bare: list[float] = []
-    ours: list[float] = []
-    for _ in range(2):
-        bare.append(bare_loop(config, args.steps, args.warmup))
-        ours.append(engine(config, args.steps, args.warmup))
-    b, o = max(bare), max(ours)
+    b, o = alternate(config, args.steps, args.warmup, rounds=2)
     print(
         f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} "
         f"threads, torch {torch.__version__}, {datetime.date.today()}"

@@ -26,7 +26,7 @@ import datetime
 import platform
 
 import torch
-from engine_vs_bare import LOG_EVERY, bare_loop, engine  # beside this script
+from engine_vs_bare import LOG_EVERY, alternate  # beside this script
 
 from sslcore.config import RunConfig, replace
 from sslcore.recipes import recipe_config
@@ -74,12 +74,7 @@ def main() -> None:
     if args.warmup % LOG_EVERY or args.steps % LOG_EVERY or args.warmup < LOG_EVERY:
         parser.error(f"--warmup and --steps must be positive multiples of {LOG_EVERY}")
     config = gpu_config(args)
-    bare: list[float] = []
-    ours: list[float] = []
-    for _ in range(args.rounds):
-        bare.append(bare_loop(config, args.steps, args.warmup))
-        ours.append(engine(config, args.steps, args.warmup))
-    b, o = max(bare), max(ours)
+    b, o = alternate(config, args.steps, args.warmup, args.rounds)
     print(
         f"machine: {device_name(args.device)}, torch {torch.__version__}, "
         f"{datetime.date.today()}; SimCLR {args.backbone} at {args.image_size}x{args.image_size}, "
