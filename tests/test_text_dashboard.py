@@ -113,8 +113,7 @@ def test_compare_lists_the_perplexity(runs_dir, text_run):
 def test_learn_has_the_text_cards_formulas_and_lesson(runs_dir, text_run):
     from dashboard.formulas import FORMULAS
     from dashboard.lessons import LESSONS
-    from dashboard.screens.learn import try_overrides
-    from dashboard.setup_url import build_config
+    from dashboard.setup_url import build_config, recipe_overrides
 
     at = page_app("learn", text_run[1]).run()
     assert any("Masked words or contrastive sentences?" in h.value for h in at.subheader)
@@ -123,7 +122,7 @@ def test_learn_has_the_text_cards_formulas_and_lesson(runs_dir, text_run):
     latex = "\n".join(x.value for x in at.latex)
     for name in ("mlm", "next_token", "simcse"):
         assert FORMULAS[name].latex in latex
-        config = build_config(try_overrides(name))  # "Try" gives a setup that runs as it is
+        config = build_config(recipe_overrides(name))  # "Try" gives a setup that runs as it is
         assert config.data.dataset == "stdlib_docs" and config.backbone.name == "text_transformer"
     (lesson,) = [lesson for lesson in LESSONS if "contrastive sentences" in lesson.title]
     names = {build_config(o).objective.name for o in lesson.setups.values()}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 
@@ -23,20 +22,6 @@ def loss_function(cls: type) -> Callable:
         if name.endswith("_loss") and member.__module__ == cls.__module__:
             return member
     return cls.forward
-
-
-def try_overrides(name: str) -> dict[str, Any]:
-    """The setup that tries objective ``name``: its recipe, on data and a backbone that suit it
-    (``stdlib_docs`` and ``text_transformer`` for a text objective)."""
-    from sslcore.config import RunConfig, to_dict
-    from sslcore.recipes import recipe_config
-
-    overrides = setup_url.recipe_overrides(name)
-    chosen, default = to_dict(recipe_config(name)), to_dict(RunConfig())
-    for section, key in (("data", "dataset"), ("backbone", "name")):
-        if chosen[section][key] != default[section][key]:
-            overrides[f"{section}.{key}"] = chosen[section][key]
-    return overrides
 
 
 def render_card(cls: type) -> None:
@@ -64,7 +49,7 @@ def render_card(cls: type) -> None:
         if st.button(
             f"Try {cls.__name__}", key=f"try-{cls.name}", type="primary", icon=":material/science:"
         ):
-            state.set_setup(try_overrides(cls.name))
+            state.set_setup(setup_url.recipe_overrides(cls.name))
             st.switch_page(navigation.page("setup"))
 
 
