@@ -157,11 +157,12 @@ def render_events(store: RunStore) -> None:
     events = store.events()[-MAX_EVENTS:]
     if not events:
         return
-    st.markdown("**Events**")
+    lines = ["**Events**"]
     for event in reversed(events):
         stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", 0)))
         icon = EVENT_ICONS.get(event.get("level", "info"), ":material/info:")
-        st.markdown(f"{icon} `{stamp}` step {event.get('step', 0)}: {event.get('message', '')}")
+        lines.append(f"{icon} `{stamp}` step {event.get('step', 0)}: {event.get('message', '')}")
+    st.markdown("  \n".join(lines))  # one element, not one per event: less for the browser
 
 
 def render_live(run_path: Path, was_active: bool) -> None:

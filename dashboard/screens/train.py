@@ -11,7 +11,7 @@ from dashboard.components import charts, class_queue, downloads, live_run, page,
 from sslcore.config import ConfigError
 from sslcore.store import ACTIVE_STATES, RunStore
 
-POLL_SECONDS = 1.5
+POLL_SECONDS = 2.0
 
 
 def start_new() -> None:
