@@ -1,11 +1,15 @@
 """Quality at a fixed CPU budget: every objective × dataset, kNN and linear probe, beside baselines.
 
-For each dataset (``shapes``, ``digits``, and MNIST's test set from ``../shared/data`` when it is
-there, read through ``npz:``) the script scores two baselines on the same held-out split:
+For each dataset (``shapes``, ``digits``, MNIST's test set from ``../shared/data`` when it is
+there, read through ``npz:``, and the text corpus ``stdlib_docs`` labelled by module) the script
+scores two baselines on the same held-out split:
 
-- **raw pixels**: the flattened images themselves as features;
-- **random network**: the convnet (width 32, seed 0) that every vision recipe starts from,
-  before any training.
+- **raw pixels** (for text, **bag of tokens**: each document's token counts): the input itself
+  as features;
+- **random network**: the backbone every recipe of that modality starts from (the convnet,
+  width 32; the text transformer), seed 0, before any training.
+
+Image objectives train on the image datasets, text objectives on the text one.
 
 Then it trains each objective with its default recipe for a fixed wall-clock budget. The
 step count is chosen so the schedule ends with the budget: five timed warm steps estimate the
@@ -30,26 +34,38 @@ from pathlib import Path
 
 import torch
 
+from sslcore.augment.tokens import is_token_batch
 from sslcore.backbones import build_backbone
+from sslcore.compatibility import objective_modality
 from sslcore.config import RunConfig, replace, to_dict
 from sslcore.data import load_dataset
-from sslcore.eval.features import extract_features
 from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.linear_probe import linear_probe
 from sslcore.eval.run_eval import evaluate_run
+from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import OBJECTIVES
 from sslcore.recipes import recipe_config
 from sslcore.store import RunStore
 from sslcore.train import Trainer
 
 MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist_test.npz"
-VISION_OBJECTIVES = [name for name, cls in sorted(OBJECTIVES.items()) if cls.modality == "image"]
-# What all three datasets share: a 4,000-image training set keeps the probe fits short.
+# What the image datasets share: a 4,000-image training set keeps the probe fits short.
 DATA = {
     "shapes": {"data.dataset": "shapes", "data.train_size": 4000, "data.test_size": 1000},
     "digits": {"data.dataset": "digits"},
     "mnist": {"data.dataset": f"npz:{MNIST}", "data.test_fraction": 0.2},
+    "stdlib_docs": {"data.dataset": "stdlib_docs"},
 }
+
+
+def input_features(inputs: torch.Tensor, vocabulary: int) -> torch.Tensor:
+    """The input as features: flattened pixels in [0, 1], or each document's token counts."""
+    if not is_token_batch(inputs):
+        return inputs.flatten(1).float() / 255
+    counts = torch.zeros(inputs.shape[0], vocabulary)
+    counts.scatter_add_(1, inputs, torch.ones_like(inputs, dtype=torch.float32))
+    counts[:, 0] = 0  # padding is not a word
+    return counts
 
 
 def scores(train_x: torch.Tensor, train_y, test_x: torch.Tensor, test_y) -> tuple[float, float]:
@@ -60,23 +76,35 @@ def scores(train_x: torch.Tensor, train_y, test_x: torch.Tensor, test_y) -> tupl
 
 
 def baselines(config: RunConfig) -> dict[str, tuple[float, float]]:
-    """Raw pixels and the random convnet on the config's dataset."""
+    """The input itself and the random backbone on the config's dataset."""
     train, test = load_dataset(config.data, "train"), load_dataset(config.data, "test")
-    pixels = scores(
-        train.images.flatten(1).float() / 255,
+    raw = scores(
+        input_features(train.images, train.channels),
         train.labels,
-        test.images.flatten(1).float() / 255,
+        input_features(test.images, test.channels),
         test.labels,
     )
     torch.manual_seed(config.seed)
     network = build_backbone(config.backbone, train.channels, train.size)
     random = scores(
-        extract_features(network, train.images),
+        extract_any_features(network, train.images),
         train.labels,
-        extract_features(network, test.images),
+        extract_any_features(network, test.images),
         test.labels,
     )
-    return {"raw pixels": pixels, "random network": random}
+    text = is_token_batch(train.images)
+    return {"bag of tokens" if text else "raw pixels": raw, "random network": random}
+
+
+def modality(dataset: str) -> str:
+    return "text" if dataset == "stdlib_docs" else "image"
+
+
+def base_config(dataset: str) -> RunConfig:
+    """The default run on ``dataset``; for text, with the text recipes' backbone."""
+    if modality(dataset) == "text":
+        return replace(recipe_config("mlm"), **DATA[dataset])
+    return replace(RunConfig(), **DATA[dataset])
 
 
 def steps_for(config: RunConfig, seconds: float, folder: Path) -> int:
@@ -122,7 +150,7 @@ def train_and_score(config: RunConfig, seconds: float, folder: Path) -> dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="training budget per run")
-    parser.add_argument("--objectives", nargs="*", default=VISION_OBJECTIVES)
+    parser.add_argument("--objectives", nargs="*", default=sorted(OBJECTIVES))
     parser.add_argument("--datasets", nargs="*", default=list(DATA))
     parser.add_argument("--json", type=Path, help="also write every result to this file")
     args = parser.parse_args()
@@ -131,11 +159,12 @@ def main() -> None:
     print("| dataset | features | kNN | linear | steps | train s |")
     print("|---|---|---|---|---|---|")
     for dataset in datasets:
-        base = replace(RunConfig(), **DATA[dataset])
+        objectives = [o for o in args.objectives if objective_modality(o) == modality(dataset)]
+        base = base_config(dataset)
         for name, (knn, linear) in baselines(base).items():
             results.append({"dataset": dataset, "features": name, "knn": knn, "linear": linear})
             print(f"| {dataset} | {name} | {knn:.1%} | {linear:.1%} | | |", flush=True)
-        for objective in args.objectives:
+        for objective in objectives:
             config = replace(recipe_config(objective, base), **DATA[dataset])
             with tempfile.TemporaryDirectory() as tmp:
                 row = train_and_score(config, args.seconds, Path(tmp))

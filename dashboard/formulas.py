@@ -132,7 +132,9 @@ FORMULAS: dict[str, Formula] = {
         r"\ell_i = -\log \frac{\exp(\mathrm{sim}(h_i, h_i^{+})/\tau)}"
         r"{\sum_{j=1}^{N} \exp(\mathrm{sim}(h_i, h_j^{+})/\tau)}"
         r"\qquad h_i, h_i^{+} = f(x_i) \text{ under two dropout masks},\; \tau = 0.05",
-        "Negatives: the other sentences of the batch. Dropout is the only augmentation: the "
-        "same sentence, seen twice through different dropout masks, must find itself.",
+        "Negatives: the other sentences of the batch. The paper's only augmentation is "
+        "dropout: the same sentence, seen twice through different dropout masks, must find "
+        "itself. From a random network that is too easy, so the lab's recipe also shows each "
+        "view a different random span of the paragraph.",
     ),
 }

@@ -59,6 +59,7 @@ TEXT_LESSON = {
     "backbone.vit_depth": 2,
     "backbone.vit_heads": 2,
     "augment.preset": "none",
+    "augment.crop_scale_min": 1.0,
     "optim.precision": "fp32",
     "optim.lr": 1e-3,
     "optim.batch_size": 32,
@@ -142,8 +143,8 @@ LESSONS = (
         title="Masked words or contrastive sentences?",
         story="Language is where self-supervised learning made its name. BERT (mlm) learns by "
         "filling in hidden words; SimCSE learns a sentence embedding directly: the same "
-        "sentence, passed twice through the network with different dropout masks, must find "
-        "itself among the other sentences of the batch (dropout is its only augmentation). "
+        "paragraph, cut to two random spans and passed through the network with different "
+        "dropout masks, must find itself among the other paragraphs of the batch. "
         "Both train here on the docstrings of Python's own standard library; each paragraph's "
         "label, the module it documents, is never shown to them.",
         question="After a few minutes, whose sentence embedding (the mean of its token "
@@ -158,6 +159,9 @@ LESSONS = (
             "contrastive sentences (simcse)": {
                 **TEXT_LESSON,
                 "objective.name": "simcse",
+                "augment.preset": "custom",
+                "augment.crop_scale_min": 0.5,
+                "augment.crop_scale_max": 0.8,
                 "name": "simcse-docs",
             },
         },

@@ -212,7 +212,7 @@ class AugmentConfig(Section):
     crop_scale_min: float = spec(
         0.3,
         "Crop scale min",
-        "Smallest crop, as a share of the image area.",
+        "Smallest crop, as a share of the image area (text: of the document's tokens).",
         min=0.05,
         max=1.0,
         step=0.05,
@@ -220,7 +220,7 @@ class AugmentConfig(Section):
     crop_scale_max: float = spec(
         1.0,
         "Crop scale max",
-        "Largest crop, as a share of the image area.",
+        "Largest crop, as a share of the image area (text: of the document's tokens).",
         min=0.05,
         max=1.0,
         step=0.05,

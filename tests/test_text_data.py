@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -91,10 +93,28 @@ def test_load_dataset_gives_token_ids_with_one_tokenizer(tmp_path) -> None:
     assert dataset_info(f"text:{file}").name == f"text:{file}"
 
 
-def test_text_views_are_the_tokens_themselves() -> None:
+def test_text_views_without_a_crop_are_the_tokens_themselves() -> None:
     ids = torch.randint(3, 50, (4, 12))
-    views = build_augmenter(preset("simclr"))(ids, 2, torch.Generator().manual_seed(0))
+    views = build_augmenter(preset("none"))(ids, 2, torch.Generator().manual_seed(0))
     assert len(views) == 2 and all(v is ids for v in views)
+
+
+def test_a_text_crop_keeps_a_contiguous_span_of_the_real_tokens() -> None:
+    ids = torch.randint(3, 50, (64, 20))
+    ids[::2, 10:] = PAD  # every other document is 10 tokens long
+    config = dataclasses.replace(preset("none"), crop_scale_min=0.4, crop_scale_max=0.6)
+    first, second = build_augmenter(config)(ids, 2, torch.Generator().manual_seed(0))
+    assert not torch.equal(first, second)  # each view draws its own spans
+    for view in (first, second):
+        for row, original in zip(view.tolist(), ids.tolist(), strict=True):
+            real = [t for t in original if t != PAD]
+            span = [t for t in row if t != PAD]
+            assert row[len(span) :] == [PAD] * (len(row) - len(span))  # padding after the span
+            assert round(0.4 * len(real)) <= len(span) <= round(0.6 * len(real))
+            starts = [i for i in range(len(real)) if real[i : i + len(span)] == span]
+            assert starts, (span, real)  # a contiguous piece of the document
+    again = build_augmenter(config)(ids, 2, torch.Generator().manual_seed(0))
+    assert torch.equal(again[0], first)  # the generator decides the spans
 
 
 def test_text_and_images_do_not_mix() -> None:

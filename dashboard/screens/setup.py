@@ -198,8 +198,9 @@ def render_augmentations(
             st.session_state[state.PREVIEW_SEED] += 1
         if error is None and is_text_dataset(setup_url.build_config(setup).data.dataset):
             st.info(
-                "Text has no image augmentations: MLM hides tokens itself, next-token "
-                "prediction needs none, and SimCSE's two views differ only by dropout."
+                "Of the augmentations only the crop applies to text: each view keeps a "
+                "random span of the document, that share of its tokens (SimCSE's recipe: "
+                "50-80%). MLM hides tokens itself and next-token prediction needs no views."
             )
         elif error is None:
             config = setup_url.build_config(setup)

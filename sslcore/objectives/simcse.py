@@ -1,4 +1,4 @@
-"""SimCSE: contrastive sentence embeddings where dropout is the only augmentation."""
+"""SimCSE: contrastive sentence embeddings whose views differ by dropout (and, here, a crop)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sslcore.config import Section
 from sslcore.objectives.base import ImageSpec, StepOutput, Visual
 from sslcore.objectives.fields import temperature_field
 from sslcore.objectives.similarity import pair_similarities, similarity_matrix_visual
-from sslcore.objectives.text_parts import TextObjective, text_backbone
+from sslcore.objectives.text_parts import TEXT_RECIPE, TextObjective, text_backbone
 
 
 def simcse_loss(z1: Tensor, z2: Tensor, temperature: float) -> tuple[Tensor, dict[str, Tensor]]:
@@ -50,17 +50,30 @@ class SimCSE(TextObjective):
     different random set of units each time, so the two embeddings of a sentence differ a
     little: they are its two "views", exactly as two crops of an image are in SimCLR. The
     InfoNCE loss pulls the two views of a sentence together and pushes the other sentences of
-    the batch away. The bridge to the vision lessons: the views decide what is learned, and
-    here they are as gentle as views can be (the text itself never changes), so what is learned
-    is whatever tells sentences apart: their words and subject. Collapse is prevented by the
-    negatives, as in SimCLR. A small MLP on top of h is used during training only.
+    the batch away. The bridge to the vision lessons: the views decide what is learned.
+    Collapse is prevented by the negatives, as in SimCLR. A small MLP on top of h is used
+    during training only.
+
+    The paper fine-tunes a pretrained BERT, whose embeddings already mean something; dropout
+    alone is then enough. From a random network it is not: measured here (words, 64-wide
+    transformer, 120 steps), dropout-only views were told apart at step 0 (loss 0.003), nothing
+    was left to learn, and the module kNN moved 47.7% -> 49-50%. So the lab's recipe also
+    crops: each view is a random span of 50-80% of the paragraph (``augment.crop_scale_*``, as
+    DeCLUTR samples spans), so the two views share the subject, not the words, and kNN rose to
+    52-53%. Set both crop scales to 1 for the paper's dropout-only views.
 
     References: [0] SimCSE, Gao, Yao and Chen 2021, https://arxiv.org/abs/2104.08821
+    [1] DeCLUTR, Giorgi et al. 2021, https://arxiv.org/abs/2006.03659
     """
 
     name = "simcse"
     family = "contrastive"
     n_views = 2
+    recipe = TEXT_RECIPE | {
+        "augment.preset": "custom",
+        "augment.crop_scale_min": 0.5,
+        "augment.crop_scale_max": 0.8,
+    }
 
     @dataclass(frozen=True)
     class Config(Section):
@@ -75,7 +88,7 @@ class SimCSE(TextObjective):
         self.projector = nn.Sequential(nn.Linear(dim, dim), nn.Tanh())  # SimCSE's MLP pooler
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
-        # One pass over both copies: dropout draws a fresh mask for every row.
+        # One pass over both views: dropout draws a fresh mask for every row.
         z1, z2 = self.projector(self.backbone(torch.cat(views))).chunk(2)  # (B, D) each
         loss, components = simcse_loss(z1, z2, self.config.temperature)
         return StepOutput(loss, components, z1.detach())

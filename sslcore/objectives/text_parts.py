@@ -33,8 +33,9 @@ TEXT_RECIPE = {
 
 
 class TextObjective(Objective):
-    """Base of the text objectives: token ids in, the text_transformer backbone, no image
-    augmentation (SimCSE's only augmentation is dropout), the CPU-sized :data:`TEXT_RECIPE`."""
+    """Base of the text objectives: token ids in, the text_transformer backbone, no
+    augmentation by default (the text crop is the only one that applies to text; SimCSE's recipe
+    uses it), the CPU-sized :data:`TEXT_RECIPE`."""
 
     modality = "text"
     compatible_backbones = ("text_transformer",)
