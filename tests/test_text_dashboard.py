@@ -134,3 +134,21 @@ def test_highlights_are_bold_even_next_to_punctuation_and_markdown_stays_text():
 
     assert highlighted("the return⟦.⟧ of <mock>") == "the return<b>\\.</b> of &lt;mock&gt;"
     assert highlighted("costs $5 *now*") == "costs \\$5 \\*now\\*"
+
+
+def test_setup_shows_the_spans_the_text_crop_cuts(runs_dir):
+    from dashboard.setup_url import recipe_overrides
+
+    at = AppTest.from_string(
+        "from dashboard.screens.setup import render\nrender()\n", default_timeout=120
+    )
+    for key, value in recipe_overrides("simcse").items():
+        at.query_params[key] = str(value)
+    at.run()
+    assert not at.exception, at.exception
+    lines = [str(m.value) for m in at.markdown]
+    documents = [line for line in lines if line.startswith("**document**")]
+    views = [line for line in lines if "**view 2**" in line]
+    assert len(documents) == 3 and len(views) == 3
+    for view, document in zip(views, documents, strict=True):  # a span is shorter than its text
+        assert len(view) < len(document) + len("&emsp;**view 2**")

@@ -62,6 +62,27 @@ def augmentation_preview(
     return preview(batch, from_dict(AugmentConfig, dict(augment)), n_views, seed)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def text_views_preview(
+    data: Mapping[str, Any], augment: Mapping[str, Any], seed: int, count: int = 3
+) -> list[tuple[str, list[str]]]:
+    """A few training documents as the model reads them (their first L tokens) and the two
+    views the augmentation settings make of each."""
+    import torch
+
+    from sslcore.augment import build_augmenter
+    from sslcore.data import load_dataset
+
+    dataset = load_dataset(from_dict(DataConfig, dict(data)), "train")
+    ids = dataset.images[:count]
+    augmenter = build_augmenter(from_dict(AugmentConfig, dict(augment)))
+    views = augmenter(ids, 2, torch.Generator().manual_seed(seed))
+    decode = dataset.tokenizer.decode  # type: ignore[attr-defined]
+    return [
+        (decode(row.tolist()), [decode(v[i].tolist()) for v in views]) for i, row in enumerate(ids)
+    ]
+
+
 def objective_idea(name: str) -> str:
     """The first paragraph of an objective's docstring: the one-paragraph idea."""
     from sslcore.objectives import OBJECTIVES
@@ -202,6 +223,15 @@ def render_augmentations(
                 "random span of the document, that share of its tokens (SimCSE's recipe: "
                 "50-80%). MLM hides tokens itself and next-token prediction needs no views."
             )
+            config = setup_url.build_config(setup)
+            for document, views in text_views_preview(
+                dataclasses.asdict(config.data),
+                dataclasses.asdict(config.augment),
+                st.session_state[state.PREVIEW_SEED],
+            ):
+                text_view.show_line(document, "**document** ")
+                for k, view in enumerate(views, 1):
+                    text_view.show_line(view, f"&emsp;**view {k}** ")
         elif error is None:
             config = setup_url.build_config(setup)
             from sslcore.objectives import OBJECTIVES
