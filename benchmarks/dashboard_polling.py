@@ -5,7 +5,7 @@ the end) and the system Chromium drives it through Playwright. Every run is star
 student starts one: open the Setup page with the run's settings in the URL and click *Start
 training*. Then one of two conditions follows:
 
-- **watched**: the Train page stays open, polling the run directory every 1.5 s and redrawing
+- **watched**: the Train page stays open, polling the run directory every 2 s and redrawing
   its charts, until the run finishes. The seconds from the click to the first plotted loss point
   are recorded here.
 - **unwatched**: the browser is closed as soon as the Train page opens; the run keeps training
@@ -19,7 +19,12 @@ machine hits both alike, and each back-to-back pair gives a ratio; the median pa
 reported, since another process's load can change several-fold between pairs. The target is a
 watched run at most 5% slower than an unwatched one.
 
-Run: ``python benchmarks/dashboard_polling.py [--pairs 2] [--steps 150]``. Needs
+With ``--split-cpus`` the server (with its training thread) keeps CPU 0 and the browser CPU 1, as
+when students' browsers run on their own laptops and only the server is shared: the ratio then
+measures what the page's polling costs the server (its script reruns, file reads and figures),
+apart from the browser's own drawing. The runs then train with one thread.
+
+Run: ``python benchmarks/dashboard_polling.py [--pairs 2] [--steps 150] [--split-cpus]``. Needs
 ``/usr/bin/chromium`` and the ``playwright`` package (never ``playwright install``). Prints a
 markdown table.
 """
@@ -79,11 +84,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(port: int, runs_dir: Path, log_path: Path) -> subprocess.Popen[bytes]:
-    """``ssl-lab`` in the background; returns once its health check answers."""
+def start_server(
+    port: int, runs_dir: Path, log_path: Path, cpus: set[int] | None = None
+) -> subprocess.Popen[bytes]:
+    """``ssl-lab`` in the background (on ``cpus`` only, when given); returns once its health
+    check answers."""
     command = [str(ROOT / ".venv/bin/ssl-lab"), "--port", str(port), "--runs-dir", str(runs_dir)]
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        )
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -220,6 +234,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--threads", type=int, default=0, help="the runs' num_threads (0: the lab's default)"
     )
+    parser.add_argument(
+        "--split-cpus",
+        action="store_true",
+        help="server (and its training) on CPU 0, the browser on CPU 1, as when students' "
+        "browsers run on their own laptops: measures what polling costs the server alone",
+    )
     return parser.parse_args()
 
 
@@ -227,12 +247,16 @@ def main() -> None:
     args = parse_args()
     # A SIGTERM (e.g. from ``timeout``) unwinds like Ctrl-C, so the server is still stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    query = run_query(args.steps, args.batch_size, args.width, args.threads)
+    threads = args.threads or (1 if args.split_cpus else 0)
+    query = run_query(args.steps, args.batch_size, args.width, threads)
     results: dict[str, list[dict[str, Any]]] = {"watched": [], "unwatched": []}
     with tempfile.TemporaryDirectory(prefix="ssl-lab-bench-") as tmp:
         runs_dir = Path(tmp) / "runs"
         port = free_port()
-        server = start_server(port, runs_dir, Path(tmp) / "server.log")
+        server_cpus = {0} if args.split_cpus else None
+        server = start_server(port, runs_dir, Path(tmp) / "server.log", server_cpus)
+        if args.split_cpus:  # Playwright's driver and Chromium inherit this process's CPU
+            os.sched_setaffinity(0, {1})
         url = f"http://127.0.0.1:{port}"
         try:
             with sync_playwright() as p:
@@ -261,7 +285,9 @@ def print_table(args: argparse.Namespace, results: dict[str, list[dict[str, Any]
     print(f"Command: `{command}`")
     print(
         f"Runs: shapes, convnet width {args.width}, SimCLR, batch {args.batch_size}, "
-        f"{args.steps} steps, alternating watched/unwatched x{args.pairs}\n"
+        f"{args.steps} steps, alternating watched/unwatched x{args.pairs}"
+        + (", server on CPU 0 and browser on CPU 1" if args.split_cpus else "")
+        + "\n"
     )
     print("| measure | watched (Train page open) | unwatched (no browser) | ratio |")
     print("|---|---|---|---|")

@@ -60,7 +60,7 @@ def server_command(args: argparse.Namespace, policy: ClassroomPolicy | None = No
 
     Two of Streamlit's defaults cost a training run most of its speed while a page watches it
     (the server process holds the run's thread too): ``runner.postScriptGC`` runs a full
-    ``gc.collect(2)`` after every rerun, so every 1.5 s poll of the Train page stopped
+    ``gc.collect(2)`` after every rerun, so every poll of the Train page (then every 1.5 s) stopped
     training for a full collection of a heap holding torch (a third of the process's samples
     in py-spy); and the source-file watcher polls the app's files for edits. Both are off.
     """
