@@ -35,8 +35,10 @@ MARGIN = 0.02
 # label (SimCSE does, 0.477 -> 0.517, with its recipe's span crops).
 # Known defects, listed so the suite says so; not run, to keep CI short.
 NOT_YET_LEARNING = {
-    "mlm": "kNN 0.477 (random network) -> 0.337 in 120 steps (212 s); loss falls",
-    "next_token": "kNN 0.490 (random network) -> 0.370 in 120 steps (131 s); loss falls",
+    "mlm": "kNN 0.477 (random network) -> 0.347 in 120 steps (21 s), still 0.347 after 600; "
+    "loss falls. Its linear probe does beat the random network after 600 steps (0.378 -> 0.411)",
+    "next_token": "kNN 0.490 (random network) -> 0.363 in 120 steps (25 s), 0.327 after 600; "
+    "loss falls. Linear probe 0.378 -> 0.406 (120 steps), 0.395 (600): under the margin",
 }
 
 
