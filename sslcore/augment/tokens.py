@@ -44,13 +44,14 @@ def crop_spans(
         (B, L) ids on ``ids``' device.
     """
     batch, length = ids.shape
-    real = (ids != PAD).sum(dim=1).cpu()
-    share = uniform(generator, (batch,), scale_min, scale_max).cpu()
+    # Everything stays on ids' device (the draws are moved there), so a GPU step never waits.
+    real = (ids != PAD).sum(dim=1)
+    share = uniform(generator, (batch,), scale_min, scale_max).to(ids.device)
     span = (real * share).round().long().clamp(min=1).minimum(real.clamp(min=1))
-    start = (uniform(generator, (batch,), 0.0, 1.0).cpu() * (real - span + 1)).long()
-    position = torch.arange(length)
-    source = (start[:, None] + position[None, :]).clamp(max=length - 1).to(ids.device)
-    kept = (position[None, :] < span[:, None]).to(ids.device)
+    start = (uniform(generator, (batch,), 0.0, 1.0).to(ids.device) * (real - span + 1)).long()
+    position = torch.arange(length, device=ids.device)
+    source = (start[:, None] + position[None, :]).clamp(max=length - 1)
+    kept = position[None, :] < span[:, None]
     return torch.where(kept, ids.gather(1, source), torch.full_like(ids, PAD))
 
 
