@@ -39,6 +39,7 @@ from sslcore.backbones import build_backbone
 from sslcore.compatibility import objective_modality
 from sslcore.config import RunConfig, replace, to_dict
 from sslcore.data import load_dataset
+from sslcore.data.text_dataset import is_text_dataset
 from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.linear_probe import linear_probe
 from sslcore.eval.run_eval import evaluate_run
@@ -97,7 +98,7 @@ def baselines(config: RunConfig) -> dict[str, tuple[float, float]]:
 
 
 def modality(dataset: str) -> str:
-    return "text" if dataset == "stdlib_docs" else "image"
+    return "text" if is_text_dataset(DATA[dataset]["data.dataset"]) else "image"
 
 
 def base_config(dataset: str) -> RunConfig:

@@ -217,13 +217,13 @@ def render_augmentations(
     with preview_column:
         if st.button("New random views", icon=":material/casino:"):
             st.session_state[state.PREVIEW_SEED] += 1
-        if error is None and is_text_dataset(setup_url.build_config(setup).data.dataset):
+        config = setup_url.build_config(setup) if error is None else None
+        if config is not None and is_text_dataset(config.data.dataset):
             st.info(
                 "Of the augmentations only the crop applies to text: each view keeps a "
                 "random span of the document, that share of its tokens (SimCSE's recipe: "
                 "50-80%). MLM hides tokens itself and next-token prediction needs no views."
             )
-            config = setup_url.build_config(setup)
             for document, views in text_views_preview(
                 dataclasses.asdict(config.data),
                 dataclasses.asdict(config.augment),
@@ -232,8 +232,7 @@ def render_augmentations(
                 text_view.show_line(document, "**document** ")
                 for k, view in enumerate(views, 1):
                     text_view.show_line(view, f"&emsp;**view {k}** ")
-        elif error is None:
-            config = setup_url.build_config(setup)
+        elif config is not None:
             from sslcore.objectives import OBJECTIVES
 
             n_views = max(2, min(PREVIEW_VIEWS, OBJECTIVES[config.objective.name].n_views * 2))
