@@ -42,6 +42,41 @@ def test_load_dataset_splits_reproducibly(tmp_path):
     assert not set(train.labels.tolist()) & set(test.labels.tolist())
 
 
+def test_keras_layout_brings_its_own_split(tmp_path):
+    """Keras's mnist.npz layout: x_train/y_train and x_test/y_test are the two splits as given."""
+    path = tmp_path / "mnist.npz"
+    x_train, x_test = _x((12, 8, 8)), _x((5, 8, 8))
+    np.savez(path, x_train=x_train, y_train=np.arange(12) % 2, x_test=x_test, y_test=np.full(5, 2))
+    config = DataConfig(dataset=f"npz:{path}", image_size=8, test_fraction=0.5)
+    clear_cache()
+    train, test = load_dataset(config, "train"), load_dataset(config, "test")
+    assert torch.equal(train.images[:, 0], torch.from_numpy(x_train))
+    assert torch.equal(test.images[:, 0], torch.from_numpy(x_test))
+    assert test.labels.tolist() == [2] * 5 and train.classes == test.classes == ["0", "1", "2"]
+    info = dataset_info(f"npz:{path}")
+    assert info.size == 17 and "12 train + 5 test" in info.description and info.labelled
+
+
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        ({"x_train": _x((4, 8, 8))}, "'x_train' but no 'x_test'"),
+        ({"x_train": _x((4, 8, 8)), "x_test": _x((2, 8))}, r"'x_test' must be \(N, H, W\)"),
+        (
+            {"x_train": _x((4, 8, 8)), "x_test": _x((2, 8, 8)), "y_train": np.arange(3)},
+            r"'y_train' must have shape \(4,\), one label per image in 'x_train'",
+        ),
+    ],
+)
+def test_bad_own_split_arrays_are_named(tmp_path, arrays, message):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    config = DataConfig(dataset=f"npz:{path}", image_size=8)
+    clear_cache()
+    with pytest.raises(ValueError, match=message):
+        load_dataset(config, "train"), load_dataset(config, "test")
+
+
 @pytest.mark.parametrize(
     "arrays, message",
     [

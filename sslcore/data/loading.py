@@ -17,7 +17,7 @@ from sslcore.data.dataset import ImageDataset
 from sslcore.data.digits import load_digits_dataset
 from sslcore.data.folder import load_folder
 from sslcore.data.names import check_dataset_name
-from sslcore.data.npz import load_npz
+from sslcore.data.npz import has_own_split, load_npz
 from sslcore.data.shapes import make_shapes
 from sslcore.data.split import check_split, take_split
 from sslcore.data.text_dataset import is_text_dataset, load_text_splits
@@ -80,6 +80,8 @@ def _load_split(config: DataConfig, split: str) -> ImageDataset:
         text = (config.tokenizer, config.context_length, config.test_fraction, config.split_seed)
         splits = _cached(("text", name, *text), lambda: _text_pair(config))
         return splits[0] if split == "train" else splits[1]
+    if name.startswith("npz:") and has_own_split(name.removeprefix("npz:")):
+        return load_npz(name.removeprefix("npz:"), size, split)
     # Both splits come from one decoded copy, so a folder is read once, not once per split.
     everything = _cached(("whole", name, size), lambda: _load_whole(name, size))
     return take_split(everything, split, config.test_fraction, config.split_seed)
@@ -102,7 +104,8 @@ def load_dataset(config: DataConfig, split: str) -> ImageDataset:
     :class:`~sslcore.data.text_dataset.TextDataset`: (N, ``config.context_length``) int64 token
     ids in ``images``, cut by ``config.tokenizer``, with the documents in ``texts``.
 
-    Datasets with a test split of their own (shapes, the torchvision sets) use it; the others
+    Datasets with a test split of their own (shapes, the torchvision sets, an .npz archive with
+    ``x_train`` and ``x_test``) use it; the others
     hold out a seeded ``config.test_fraction``. For shapes, ``config.split_seed`` seeds the
     generator and ``train_size`` / ``test_size`` set the lengths.
 

@@ -7,6 +7,9 @@ The archive holds:
 - ``classes`` (optional, with ``y``): (K,) strings naming the classes, K > max(y).
 
 Make one with ``np.savez("mine.npz", x=images, y=labels, classes=np.array(["cat", "dog"]))``.
+The lab then holds out a seeded share of the images as the test split. An archive in Keras's
+layout (``keras.datasets.mnist``'s ``mnist.npz``) brings its own split instead: ``x_train``,
+``x_test`` and, optionally, ``y_train``, ``y_test`` (and ``classes``), each checked as above.
 The archive is read with ``allow_pickle=False``: it can hold arrays, never code. Non-square
 images are centre-cropped; all are resized to the run's size. On a shared server only files
 under the allowed data roots are read (:mod:`sslcore.data.roots`).
@@ -25,6 +28,8 @@ from sslcore.data.info import DatasetInfo
 from sslcore.data.resize import resize_images
 from sslcore.data.roots import check_data_path
 
+OWN_SPLIT = ("x_train", "x_test")  # Keras's layout: the archive's own train/test split
+
 
 def _open(path: Path) -> np.lib.npyio.NpzFile:
     check_data_path(path)  # before looking: a refusal says nothing about what is outside
@@ -36,13 +41,29 @@ def _open(path: Path) -> np.lib.npyio.NpzFile:
         raise ValueError(f"{path} is not a readable .npz archive: {err}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"{path} is a single .npy array, not an .npz archive with an array 'x'")
-    if "x" not in archive.files:
+    if "x" not in archive.files and not set(OWN_SPLIT) & set(archive.files):
         found = ", ".join(archive.files) or "none"
         raise ValueError(
             f"{path} has no array 'x' (arrays found: {found}): 'x' must hold "
-            "the images, uint8 (N, H, W) or (N, H, W, C)"
+            "the images, uint8 (N, H, W) or (N, H, W, C); or give 'x_train' and 'x_test'"
+        )
+    if not set(OWN_SPLIT) <= set(archive.files) and set(OWN_SPLIT) & set(archive.files):
+        given, missing = (
+            sorted(set(OWN_SPLIT) & set(archive.files)),
+            sorted(set(OWN_SPLIT) - set(archive.files)),
+        )
+        raise ValueError(
+            f"{path} has {given[0]!r} but no {missing[0]!r}: an archive with its own split "
+            "needs both 'x_train' and 'x_test'"
         )
     return archive
+
+
+def has_own_split(path: str) -> bool:
+    """Whether the archive holds its own train/test split (``x_train`` and ``x_test``)."""
+    file = Path(path).expanduser()
+    with _open(file) as archive:
+        return set(OWN_SPLIT) <= set(archive.files)
 
 
 def _array(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> np.ndarray:
@@ -55,11 +76,11 @@ def _array(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> np.ndarray:
         ) from None
 
 
-def _check_images(x: np.ndarray, path: Path) -> np.ndarray:
+def _check_images(x: np.ndarray, path: Path, name: str = "x") -> np.ndarray:
     """``x`` as (N, C, H, W) uint8."""
     if x.dtype != np.uint8:
         raise ValueError(
-            f"{path}: array 'x' must be uint8 (0-255), got {x.dtype}; convert "
+            f"{path}: array '{name}' must be uint8 (0-255), got {x.dtype}; convert "
             "with (x * 255).round().astype(np.uint8) if it holds floats in [0, 1]"
         )
     if x.ndim == 3:
@@ -68,23 +89,25 @@ def _check_images(x: np.ndarray, path: Path) -> np.ndarray:
         x = x.transpose(0, 3, 1, 2)
     else:
         raise ValueError(
-            f"{path}: array 'x' must be (N, H, W) or (N, H, W, C) with C = 1 or 3, "
+            f"{path}: array '{name}' must be (N, H, W) or (N, H, W, C) with C = 1 or 3, "
             f"got shape {x.shape}"
         )
     if x.shape[0] == 0 or min(x.shape[2:]) == 0:
-        raise ValueError(f"{path}: array 'x' holds no images (shape {x.shape})")
+        raise ValueError(f"{path}: array '{name}' holds no images (shape {x.shape})")
     return np.ascontiguousarray(x)
 
 
-def _check_labels(y: np.ndarray, n: int, path: Path) -> np.ndarray:
+def _check_labels(y: np.ndarray, n: int, path: Path, name: str = "y") -> np.ndarray:
+    images = name.replace("y", "x", 1)
     if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"{path}: array 'y' must hold integer class labels, got {y.dtype}")
+        raise ValueError(f"{path}: array '{name}' must hold integer class labels, got {y.dtype}")
     if y.shape != (n,):
         raise ValueError(
-            f"{path}: array 'y' must have shape ({n},), one label per image in 'x', got {y.shape}"
+            f"{path}: array '{name}' must have shape ({n},), one label per image in "
+            f"'{images}', got {y.shape}"
         )
     if y.min() < 0:
-        raise ValueError(f"{path}: array 'y' must hold labels 0, 1, 2, ..., found {y.min()}")
+        raise ValueError(f"{path}: array '{name}' must hold labels 0, 1, 2, ..., found {y.min()}")
     return y.astype(np.int64)
 
 
@@ -103,24 +126,43 @@ def _check_classes(classes: np.ndarray, n_classes: int, path: Path) -> list[str]
 
 
 def _labels_and_classes(
-    archive: np.lib.npyio.NpzFile, n: int, path: Path
+    archive: np.lib.npyio.NpzFile, n: int, path: Path, name: str = "y", n_classes: int = 0
 ) -> tuple[np.ndarray | None, list[str]]:
-    if "y" not in archive.files:
+    """The labels in array ``name`` and the class names; ``n_classes`` is at least how many
+    classes there are (an own-split archive names the classes of both splits)."""
+    if name not in archive.files:
         if "classes" in archive.files:
             raise ValueError(
-                f"{path}: array 'classes' is given without 'y': add the labels as "
-                "'y' or drop 'classes'"
+                f"{path}: array 'classes' is given without '{name}': add the labels as "
+                f"'{name}' or drop 'classes'"
             )
         return None, []
-    y = _check_labels(_array(archive, "y", path), n, path)
-    n_classes = int(y.max()) + 1
+    y = _check_labels(_array(archive, name, path), n, path, name)
+    n_classes = max(n_classes, int(y.max()) + 1)
     if "classes" not in archive.files:
         return y, [str(i) for i in range(n_classes)]
     return y, _check_classes(_array(archive, "classes", path), n_classes, path)
 
 
-def load_npz(path: str, image_size: int) -> ImageDataset:
+def _label_count(archive: np.lib.npyio.NpzFile, path: Path) -> int:
+    """One more than the largest label of either split of an own-split archive (0: none)."""
+    labels = [
+        _array(archive, f"y_{s}", path) for s in ("train", "test") if f"y_{s}" in archive.files
+    ]
+    return max(
+        (int(y.max()) + 1 for y in labels if y.size and np.issubdtype(y.dtype, np.integer)),
+        default=0,
+    )
+
+
+def load_npz(path: str, image_size: int, split: str | None = None) -> ImageDataset:
     """The images (and labels) of an ``.npz`` archive, resized to ``image_size``.
+
+    Args:
+        path: the archive.
+        image_size: the side every image is resized to.
+        split: ``"train"`` or ``"test"`` for an archive with its own split (``x_train``,
+            ``x_test``), which needs it; None for one with ``x``, which is split by the caller.
 
     Raises:
         PermissionError: the file is outside the allowed data roots.
@@ -130,8 +172,16 @@ def load_npz(path: str, image_size: int) -> ImageDataset:
     """
     file = Path(path).expanduser()
     with _open(file) as archive:
-        x = _check_images(_array(archive, "x", file), file)
-        y, classes = _labels_and_classes(archive, x.shape[0], file)
+        own_split = set(OWN_SPLIT) <= set(archive.files)
+        if own_split != (split is not None):
+            raise ValueError(
+                f"{path}: {'name the split to read' if own_split else 'has no own split'} "
+                "(an archive with 'x_train' and 'x_test' is read one split at a time)"
+            )
+        suffix = f"_{split}" if split else ""
+        x = _check_images(_array(archive, f"x{suffix}", file), file, f"x{suffix}")
+        n_classes = _label_count(archive, file) if own_split else 0
+        y, classes = _labels_and_classes(archive, x.shape[0], file, f"y{suffix}", n_classes)
     return ImageDataset(
         name=f"npz:{path}",
         images=resize_images(torch.from_numpy(x), image_size),
@@ -140,9 +190,9 @@ def load_npz(path: str, image_size: int) -> ImageDataset:
     )
 
 
-def _x_header(file: Path) -> tuple[int, ...]:
-    """The shape of array ``x``, read from its header without loading the images."""
-    with zipfile.ZipFile(file) as zf, zf.open("x.npy") as f:
+def _x_header(file: Path, name: str = "x") -> tuple[int, ...]:
+    """The shape of array ``name``, read from its header without loading the images."""
+    with zipfile.ZipFile(file) as zf, zf.open(f"{name}.npy") as f:
         version = np.lib.format.read_magic(f)
         read = (
             np.lib.format.read_array_header_1_0
@@ -157,17 +207,22 @@ def npz_info(path: str) -> DatasetInfo:
     """The card of an ``.npz`` archive; the images themselves are not loaded."""
     file = Path(path).expanduser()
     with _open(file) as archive:
-        shape = _x_header(file)
-        y, classes = _labels_and_classes(archive, shape[0], file)
+        own_split = set(OWN_SPLIT) <= set(archive.files)
+        name = "x_train" if own_split else "x"
+        shape = _x_header(file, name)
+        n_classes = _label_count(archive, file) if own_split else 0
+        y, classes = _labels_and_classes(archive, shape[0], file, name.replace("x", "y"), n_classes)
     channels = shape[3] if len(shape) == 4 else 1
     height, width = shape[1], shape[2]
+    count = shape[0] + (_x_header(file, "x_test")[0] if own_split else 0)
+    split = f", {shape[0]} train + {count - shape[0]} test of its own" if own_split else ""
     return DatasetInfo(
         name=f"npz:{path}",
-        description=f"Your arrays in {path} ({shape[0]} images of {height}x{width}, "
+        description=f"Your arrays in {path} ({count} images of {height}x{width}{split}, "
         f"{'labelled' if y is not None else 'unlabelled'}).",
         channels=channels,
         native_size=height if height == width else None,
-        size=shape[0],
+        size=count,
         classes=tuple(classes),
         labelled=y is not None,
     )
