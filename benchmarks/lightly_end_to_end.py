@@ -14,8 +14,8 @@ Both train the convnet (width 32: 32-64-128-256) from the *same initial weights*
 gets the lab's projector weights copied in), with AdamW at the SimCLR recipe's learning rate and
 the same warm-up + cosine schedule, in fp32, at temperature 0.2, on ``shapes`` at 32x32.
 lightly's transform is set to the lab's ``simclr`` preset: crop scale 0.3-1, flip 0.5, colour
-jitter strength 0.5 with p=0.8 and the hue turned up to 0.5 (``cj_hue=1.0`` x strength 0.5),
-grayscale 0.2, no blur. Two differences remain: lightly's transform has no normalisation here
+jitter strength 0.75 with p=0.8 and the hue turned up to 0.5 (``cj_hue`` = 0.5 / strength),
+grayscale 0.2, blur 0.5. Two differences remain: lightly's transform has no normalisation here
 (``normalize=None``: the backbone maps [0, 1] to [-1, 1] itself, as in the lab), and lightly's
 recipe passes the two views through the network separately, so BatchNorm sees 256 images at a
 time where the lab's single pass sees 512. The loss curves therefore differ only by the random

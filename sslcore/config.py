@@ -237,7 +237,7 @@ class AugmentConfig(Section):
         step=5.0,
     )
     color_jitter_strength: float = spec(
-        0.5,
+        0.75,
         "Colour jitter strength",
         "Brightness, contrast and saturation change by factors in [1-0.8s, 1+0.8s].",
         min=0.0,
@@ -260,7 +260,7 @@ class AugmentConfig(Section):
         0.2, "Grayscale", "Probability of dropping colour.", min=0.0, max=1.0, step=0.05
     )
     blur_prob: float = spec(
-        0.0, "Gaussian blur", "Probability of a Gaussian blur.", min=0.0, max=1.0, step=0.05
+        0.5, "Gaussian blur", "Probability of a Gaussian blur.", min=0.0, max=1.0, step=0.05
     )
     solarize_prob: float = spec(
         0.0, "Solarize", "Probability of inverting pixels above 0.5.", min=0.0, max=1.0, step=0.05

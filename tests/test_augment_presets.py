@@ -19,8 +19,8 @@ def test_every_preset_is_a_valid_config_named_after_itself(name):
 
 def test_presets_say_what_they_promise():
     simclr = preset("simclr")
-    assert (simclr.crop_scale_min, simclr.color_jitter_strength) == (0.3, 0.5)
-    assert (simclr.color_jitter_prob, simclr.grayscale_prob, simclr.blur_prob) == (0.8, 0.2, 0.0)
+    assert (simclr.crop_scale_min, simclr.color_jitter_strength) == (0.3, 0.75)
+    assert (simclr.color_jitter_prob, simclr.grayscale_prob, simclr.blur_prob) == (0.8, 0.2, 0.5)
     assert preset("byol").asymmetric
     mae = preset("mae")
     assert mae.color_jitter_prob == 0 and mae.grayscale_prob == 0 and mae.flip_prob == 0.5
