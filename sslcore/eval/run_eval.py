@@ -5,6 +5,11 @@ train and test splits, runs one protocol, and writes the result to ``eval/<name>
 ``<name>`` is the protocol, followed by ``-<p>pct`` when only p% of the labels were used
 (``finetune-1pct``), so results at different fractions sit side by side.
 
+The frozen protocols (knn, linear, probes, collapse) read the representation as the objective
+defines it, ``objective.encode``, as the live monitor does: for most objectives the backbone's h,
+but colorization's backbone sees the grey image and next-token's attends causally, as in
+training. The protocols that train (finetune, supervised) train the backbone itself.
+
 Transfer: with ``dataset`` (``sslcore eval RUN --dataset digits``) the frozen backbone is
 evaluated on another dataset's splits instead of its own. Their images are converted to the
 backbone's channels and resized to its image size (:mod:`sslcore.transfer.adapt`); what was done
@@ -32,6 +37,7 @@ backbone on augmented images and the factor probes are refused with a message th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from pathlib import Path
@@ -96,8 +102,21 @@ class _Context:
         """Whether the run reads token ids (a text run) rather than images."""
         return getattr(self.train, "modality", "image") == "text"
 
-    def features(self, dataset: ImageDataset) -> torch.Tensor:
-        return extract_any_features(self.backbone, dataset.images, self.device)
+    @functools.cached_property
+    def objective(self) -> Objective:
+        """The run's whole trained objective (backbone and heads) from last.pt."""
+        state = load_checkpoint(RunStore(self.run_dir).checkpoint_path(), self.device)
+        image = ImageSpec(channels=state["image"]["channels"], size=state["image"]["size"])
+        cls = OBJECTIVES[self.config.objective.name]
+        objective = cls(self.backbone, self.config.objective.method_config(), image)
+        objective.load_state_dict(state["objective"])
+        return objective.to(self.device)
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        """The frozen representation as the objective defines it, ``objective.encode``: for most
+        the backbone's h; colorization's backbone sees the grey image, next-token's attends
+        causally, as they did in training."""
+        return extract_any_features(self.objective.encode, images, self.device)
 
     def settings(self) -> FinetuneSettings:
         given = {k: v for k, v in self.options.items() if k in FINETUNE_OPTIONS}
@@ -143,8 +162,8 @@ def _classify(ctx: _Context, protocol: str, fraction: float | None) -> dict[str,
     assert test_labels is not None
     out: dict[str, Any] = {"n_labels": int(index.numel())}
     if protocol in ("knn", "linear"):
-        train_features = ctx.features(ctx.train)[index]
-        test_features = ctx.features(ctx.test)
+        train_features = ctx.features(ctx.train.images)[index]
+        test_features = ctx.features(ctx.test.images)
         if protocol == "knn":
             k = int(ctx.options.get("k", ctx.config.monitor.knn_k))
             temperature = float(ctx.options.get("temperature", ctx.config.monitor.knn_temperature))
@@ -165,24 +184,11 @@ def _classify(ctx: _Context, protocol: str, fraction: float | None) -> dict[str,
 
 def _collapse(ctx: _Context) -> dict[str, Any]:
     if ctx.is_text:  # no augmentation makes a second view of a sentence: no alignment
-        return dict(collapse_report(ctx.features(ctx.test)))
+        return dict(collapse_report(ctx.features(ctx.test.images)))
     generator = torch.Generator().manual_seed(ctx.config.seed)
     view_1, view_2 = build_augmenter(ctx.config.augment)(ctx.test.images, 2, generator)
-    report = collapse_report(
-        extract_any_features(ctx.backbone, view_1, ctx.device),
-        extract_any_features(ctx.backbone, view_2, ctx.device),
-    )
+    report = collapse_report(ctx.features(view_1), ctx.features(view_2))
     return dict(report)
-
-
-def _language_model(ctx: _Context) -> Objective:
-    """The run's whole trained objective (backbone and language-model head) from last.pt."""
-    state = load_checkpoint(RunStore(ctx.run_dir).checkpoint_path(), ctx.device)
-    image = ImageSpec(channels=ctx.train.channels, size=ctx.train.size)
-    cls = OBJECTIVES[ctx.config.objective.name]
-    objective = cls(ctx.backbone, ctx.config.objective.method_config(), image)
-    objective.load_state_dict(state["objective"])
-    return objective.to(ctx.device)
 
 
 def _perplexity(ctx: _Context) -> dict[str, Any]:
@@ -192,8 +198,7 @@ def _perplexity(ctx: _Context) -> dict[str, Any]:
             f"perplexity applies to the language models ({', '.join(LANGUAGE_MODELS)}); "
             f"{name} does not predict tokens"
         )
-    objective = _language_model(ctx)
-    value = held_out_perplexity(objective, ctx.test.images, ctx.device)
+    value = held_out_perplexity(ctx.objective, ctx.test.images, ctx.device)
     return {"perplexity": value, "vocabulary": ctx.train.channels}
 
 
@@ -228,8 +233,8 @@ def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[
         return {"rows": rows, "accuracy": best["ssl_linear"],
                 "settings": dataclasses.asdict(ctx.settings())}  # fmt: skip
     if protocol == "probes":
-        scores = factor_probes(ctx.features(ctx.train), ctx.train, ctx.features(ctx.test),
-                               ctx.test)  # fmt: skip
+        train_features = ctx.features(ctx.train.images)
+        scores = factor_probes(train_features, ctx.train, ctx.features(ctx.test.images), ctx.test)
         return {"factors": [dataclasses.asdict(s) for s in scores]}
     if protocol == "collapse":
         return _collapse(ctx)
