@@ -41,30 +41,29 @@ def _open(path: Path) -> np.lib.npyio.NpzFile:
         raise ValueError(f"{path} is not a readable .npz archive: {err}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"{path} is a single .npy array, not an .npz archive with an array 'x'")
-    split_arrays = set(OWN_SPLIT) & set(archive.files)
-    if "x" not in archive.files and not split_arrays:
+    if "x" not in archive.files and not set(OWN_SPLIT) & set(archive.files):
         found = ", ".join(archive.files) or "none"
         raise ValueError(
             f"{path} has no array 'x' (arrays found: {found}): 'x' must hold "
             "the images, uint8 (N, H, W) or (N, H, W, C); or give 'x_train' and 'x_test'"
         )
-    if len(split_arrays) == 1:
-        (given,), (missing,) = split_arrays, set(OWN_SPLIT) - split_arrays
+    if not set(OWN_SPLIT) <= set(archive.files) and set(OWN_SPLIT) & set(archive.files):
+        given, missing = (
+            sorted(set(OWN_SPLIT) & set(archive.files)),
+            sorted(set(OWN_SPLIT) - set(archive.files)),
+        )
         raise ValueError(
-            f"{path} has {given!r} but no {missing!r}: an archive with its own split "
+            f"{path} has {given[0]!r} but no {missing[0]!r}: an archive with its own split "
             "needs both 'x_train' and 'x_test'"
         )
     return archive
 
 
-def _own_split(archive: np.lib.npyio.NpzFile) -> bool:
-    return set(OWN_SPLIT) <= set(archive.files)
-
-
 def has_own_split(path: str) -> bool:
     """Whether the archive holds its own train/test split (``x_train`` and ``x_test``)."""
-    with _open(Path(path).expanduser()) as archive:
-        return _own_split(archive)
+    file = Path(path).expanduser()
+    with _open(file) as archive:
+        return set(OWN_SPLIT) <= set(archive.files)
 
 
 def _array(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> np.ndarray:
@@ -173,7 +172,7 @@ def load_npz(path: str, image_size: int, split: str | None = None) -> ImageDatas
     """
     file = Path(path).expanduser()
     with _open(file) as archive:
-        own_split = _own_split(archive)
+        own_split = set(OWN_SPLIT) <= set(archive.files)
         if own_split != (split is not None):
             raise ValueError(
                 f"{path}: {'name the split to read' if own_split else 'has no own split'} "
@@ -208,7 +207,7 @@ def npz_info(path: str) -> DatasetInfo:
     """The card of an ``.npz`` archive; the images themselves are not loaded."""
     file = Path(path).expanduser()
     with _open(file) as archive:
-        own_split = _own_split(archive)
+        own_split = set(OWN_SPLIT) <= set(archive.files)
         name = "x_train" if own_split else "x"
         shape = _x_header(file, name)
         n_classes = _label_count(archive, file) if own_split else 0
