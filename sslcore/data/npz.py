@@ -41,29 +41,30 @@ def _open(path: Path) -> np.lib.npyio.NpzFile:
         raise ValueError(f"{path} is not a readable .npz archive: {err}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"{path} is a single .npy array, not an .npz archive with an array 'x'")
-    if "x" not in archive.files and not set(OWN_SPLIT) & set(archive.files):
+    split_arrays = set(OWN_SPLIT) & set(archive.files)
+    if "x" not in archive.files and not split_arrays:
         found = ", ".join(archive.files) or "none"
         raise ValueError(
             f"{path} has no array 'x' (arrays found: {found}): 'x' must hold "
             "the images, uint8 (N, H, W) or (N, H, W, C); or give 'x_train' and 'x_test'"
         )
-    if not set(OWN_SPLIT) <= set(archive.files) and set(OWN_SPLIT) & set(archive.files):
-        given, missing = (
-            sorted(set(OWN_SPLIT) & set(archive.files)),
-            sorted(set(OWN_SPLIT) - set(archive.files)),
-        )
+    if len(split_arrays) == 1:
+        (given,), (missing,) = split_arrays, set(OWN_SPLIT) - split_arrays
         raise ValueError(
-            f"{path} has {given[0]!r} but no {missing[0]!r}: an archive with its own split "
+            f"{path} has {given!r} but no {missing!r}: an archive with its own split "
             "needs both 'x_train' and 'x_test'"
         )
     return archive
 
 
+def _own_split(archive: np.lib.npyio.NpzFile) -> bool:
+    return set(OWN_SPLIT) <= set(archive.files)
+
+
 def has_own_split(path: str) -> bool:
     """Whether the archive holds its own train/test split (``x_train`` and ``x_test``)."""
-    file = Path(path).expanduser()
-    with _open(file) as archive:
-        return set(OWN_SPLIT) <= set(archive.files)
+    with _open(Path(path).expanduser()) as archive:
+        return _own_split(archive)
 
 
 def _array(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> np.ndarray:
@@ -172,7 +173,7 @@ def load_npz(path: str, image_size: int, split: str | None = None) -> ImageDatas
     """
     file = Path(path).expanduser()
     with _open(file) as archive:
-        own_split = set(OWN_SPLIT) <= set(archive.files)
+        own_split = _own_split(archive)
         if own_split != (split is not None):
             raise ValueError(
                 f"{path}: {'name the split to read' if own_split else 'has no own split'} "
@@ -207,7 +208,7 @@ def npz_info(path: str) -> DatasetInfo:
     """The card of an ``.npz`` archive; the images themselves are not loaded."""
     file = Path(path).expanduser()
     with _open(file) as archive:
-        own_split = set(OWN_SPLIT) <= set(archive.files)
+        own_split = _own_split(archive)
         name = "x_train" if own_split else "x"
         shape = _x_header(file, name)
         n_classes = _label_count(archive, file) if own_split else 0

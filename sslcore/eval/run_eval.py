@@ -37,7 +37,6 @@ backbone on augmented images and the factor probes are refused with a message th
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import time
 from pathlib import Path
@@ -60,12 +59,12 @@ from sslcore.eval.perplexity import LANGUAGE_MODELS, held_out_perplexity
 from sslcore.eval.probes import factor_probes
 from sslcore.eval.splits import label_subset
 from sslcore.eval.text_features import extract_any_features
-from sslcore.objectives import OBJECTIVES, Objective
+from sslcore.objectives import Objective
 from sslcore.objectives.base import ImageSpec
 from sslcore.store import RunStore
-from sslcore.train.checkpoint import load_backbone, load_checkpoint
+from sslcore.train.checkpoint import load_objective
 from sslcore.train.device import resolve_device
-from sslcore.transfer.target import load_target, trained_image, transfer_name
+from sslcore.transfer.target import load_target, transfer_name
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +80,11 @@ OPTIONS = ("k", "temperature", "fractions", "device", *FINETUNE_OPTIONS)
 
 @dataclasses.dataclass
 class _Context:
-    """What every protocol needs: the run, its trained backbone, both splits, the device."""
+    """What every protocol needs: the run, its trained objective, both splits, the device."""
 
     run_dir: Path
     config: RunConfig
-    backbone: Backbone
+    objective: Objective
     train: ImageDataset
     test: ImageDataset
     device: torch.device
@@ -102,15 +101,10 @@ class _Context:
         """Whether the run reads token ids (a text run) rather than images."""
         return getattr(self.train, "modality", "image") == "text"
 
-    @functools.cached_property
-    def objective(self) -> Objective:
-        """The run's whole trained objective (backbone and heads) from last.pt."""
-        state = load_checkpoint(RunStore(self.run_dir).checkpoint_path(), self.device)
-        image = ImageSpec(channels=state["image"]["channels"], size=state["image"]["size"])
-        cls = OBJECTIVES[self.config.objective.name]
-        objective = cls(self.backbone, self.config.objective.method_config(), image)
-        objective.load_state_dict(state["objective"])
-        return objective.to(self.device)
+    @property
+    def backbone(self) -> Backbone:
+        """The trained backbone (the objective's)."""
+        return self.objective.backbone
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """The frozen representation as the objective defines it, ``objective.encode``: for most
@@ -244,7 +238,7 @@ def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[
 
 
 def _splits(
-    run_dir: Path, config: RunConfig, dataset: str | None
+    image: ImageSpec, config: RunConfig, dataset: str | None
 ) -> tuple[ImageDataset, ImageDataset, dict[str, str] | None]:
     """The run's own splits, or another dataset's adapted to the backbone (and what was done)."""
     if dataset is None or dataset == config.data.dataset:
@@ -254,7 +248,6 @@ def _splits(
             f"transfer evaluation (--dataset {dataset}) adapts images to the backbone; "
             "it does not apply to text runs or text datasets"
         )
-    image = trained_image(run_dir)
     train, test, adaptation = load_target(config.data, dataset, image.channels, image.size)
     return train, test, adaptation.as_dict()
 
@@ -289,10 +282,10 @@ def evaluate_run(
     _check(protocol, labels_fraction, options)
     started = time.perf_counter()
     store = RunStore(Path(run_dir))
-    backbone, config = load_backbone(store.path)
+    objective, config = load_objective(store.path)
     device = resolve_device(str(options.get("device", config.device)))
-    train, test, adaptation = _splits(store.path, config, dataset)
-    ctx = _Context(store.path, config, backbone.to(device), train, test, device, options)
+    train, test, adaptation = _splits(objective.image, config, dataset)
+    ctx = _Context(store.path, config, objective.to(device), train, test, device, options)
     log.info("evaluating %s with %s on %s", store.run_id, protocol, train.name)
     figures = _run_protocol(ctx, protocol, labels_fraction)
     status = store.status() or {}

@@ -15,6 +15,8 @@ from safetensors.torch import save as safetensors_save
 
 from sslcore.backbones import Backbone, build_backbone
 from sslcore.config import RunConfig, from_dict
+from sslcore.objectives import OBJECTIVES, Objective
+from sslcore.objectives.base import ImageSpec
 from sslcore.store import RunStore, atomic_open
 
 
@@ -49,18 +51,36 @@ def backbone_state(objective_state: dict[str, torch.Tensor]) -> dict[str, torch.
     return {k[len(prefix) :]: v for k, v in objective_state.items() if k.startswith(prefix)}
 
 
-def load_backbone(
-    run_dir: str | Path, map_location: str | torch.device = "cpu"
-) -> tuple[Backbone, RunConfig]:
-    """The trained backbone of a run (from checkpoints/last.pt) and the run's config."""
-    store = RunStore(Path(run_dir))
-    state = load_checkpoint(store.checkpoint_path(), map_location)
+def _trained_backbone(state: dict[str, Any]) -> tuple[Backbone, RunConfig]:
+    """A loaded checkpoint's backbone with its trained weights, in eval mode, and its config."""
     config = from_dict(RunConfig, state["config"])
     image = state["image"]
     backbone = build_backbone(config.backbone, image["channels"], image["size"])
     backbone.load_state_dict(backbone_state(state["objective"]))
     backbone.eval()
     return backbone, config
+
+
+def load_backbone(
+    run_dir: str | Path, map_location: str | torch.device = "cpu"
+) -> tuple[Backbone, RunConfig]:
+    """The trained backbone of a run (from checkpoints/last.pt) and the run's config."""
+    state = load_checkpoint(RunStore(Path(run_dir)).checkpoint_path(), map_location)
+    return _trained_backbone(state)
+
+
+def load_objective(
+    run_dir: str | Path, map_location: str | torch.device = "cpu"
+) -> tuple[Objective, RunConfig]:
+    """The whole trained objective of a run (backbone and heads, from checkpoints/last.pt), in
+    eval mode, and the run's config: what ``objective.encode`` and a language model's head need."""
+    state = load_checkpoint(RunStore(Path(run_dir)).checkpoint_path(), map_location)
+    backbone, config = _trained_backbone(state)
+    image = ImageSpec(channels=state["image"]["channels"], size=state["image"]["size"])
+    objective = OBJECTIVES[config.objective.name](backbone, config.objective.method_config(), image)
+    objective.load_state_dict(state["objective"])
+    objective.eval()
+    return objective, config
 
 
 def export_safetensors(run_dir: str | Path) -> bytes:

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
-
-import torch
 
 from sslcore.config import DataConfig
 from sslcore.data import dataset_info, load_dataset
 from sslcore.data.dataset import ImageDataset
-from sslcore.objectives.base import ImageSpec
-from sslcore.store import RunStore
 from sslcore.transfer.adapt import Adaptation, adapt_dataset, describe_size
 
 # The image sizes DataConfig accepts: a dataset stored at another size is loaded at the
@@ -54,13 +49,3 @@ def load_target(
     if load_size != native:  # the loader resized: say so from the stored size
         adaptation = dataclasses.replace(adaptation, size=describe_size(native, size))
     return train, test, adaptation
-
-
-def trained_image(run_dir: str | Path) -> ImageSpec:
-    """The (channels, size) images a run's backbone was trained on, from its last checkpoint.
-
-    The checkpoint is memory-mapped, so only this small entry is read, not the weights.
-    """
-    path = RunStore(Path(run_dir)).checkpoint_path()
-    state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    return ImageSpec(channels=int(state["image"]["channels"]), size=int(state["image"]["size"]))
