@@ -60,6 +60,27 @@ def test_resume_continues_the_same_curve(tmp_path):
     assert losses(half) == pytest.approx(losses(straight), rel=1e-5, abs=1e-6)
 
 
+def test_dropout_masks_do_not_depend_on_what_the_process_drew_before(tmp_path):
+    # SimCSE's views differ only by dropout, drawn from torch's global generator.
+    from text_helpers import tiny_text_config
+
+    config = tiny_text_config("simcse", **{"optim.steps": 6, "monitor.log_every": 1})
+    first = new_store(tmp_path, config, "first")
+    Trainer(config, first).run()
+    torch.rand(1000)  # another computation in the same process between the two runs
+    second = new_store(tmp_path, config, "second")
+    Trainer(config, second).run()
+    assert losses(second) == losses(first)
+
+    half = new_store(tmp_path, config, "half")
+    trainer = Trainer(config, half)
+    trainer.on_progress = lambda row: trainer.control.stop() if row["step"] == 3 else None
+    assert trainer.run()["state"] == "stopped"
+    torch.rand(1000)
+    assert Trainer(config, half).run(resume=True)["state"] == "finished"
+    assert losses(half) == pytest.approx(losses(first), rel=1e-5, abs=1e-6)
+
+
 def test_divergence_fails_with_advice_and_keeps_the_last_good_checkpoint(tmp_path):
     config = tiny_config(
         **{

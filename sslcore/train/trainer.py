@@ -36,6 +36,9 @@ from sslcore.transfer.init import record_init
 
 log = logging.getLogger(__name__)
 
+# Steps of one run seed the global generator with seed * stride + step: distinct across seeds.
+DROPOUT_SEED_STRIDE = 1_000_003
+
 
 class Diverged(RuntimeError):
     """The loss became NaN or infinite."""
@@ -171,6 +174,12 @@ class Trainer:
             if self._handle_control(step, checkpoint):
                 return self._summary("stopped", step)
             objective.train()
+            # Dropout (the text transformer's: SimCSE's views) draws from torch's global
+            # generator, which no generator argument reaches. Seeding it from (seed, step) makes
+            # every mask a function of the run's seed and step: the same whatever the process
+            # did before, and the same after a resume. Runs training at once in one process
+            # still share that generator.
+            torch.manual_seed(seed * DROPOUT_SEED_STRIDE + step)
             t0 = time.perf_counter()
             rows = distributed.local_slice(batches.indices(step))  # this process's share
             x = train.images[rows].to(self.device, non_blocking=True)
