@@ -81,7 +81,7 @@ def test_recipe_is_a_valid_run_config(name: str) -> None:
     for dotted, value in OBJECTIVES[name].recipe.items():
         node: object = config
         for key in dotted.split("."):
-            node = getattr(node, key)
+            node = node[key] if isinstance(node, dict) else getattr(node, key)  # params: a dict
         assert node == value, dotted
     replace(config, **{"data.image_size": config.data.image_size})  # still validates
 

@@ -1,7 +1,8 @@
 """The text objectives really learn: loss falls, and the sentence embedding beats a random network.
 
 Each trains with its default recipe on ``stdlib_docs`` (words), shrunk to a CI budget: a
-64-wide, 2-block transformer on the first 32 words of each paragraph, 300 steps. The trainer's kNN monitor
+64-wide, 2-block transformer on the first 32 words of each paragraph, 300 steps (SimCSE) or
+2,400 (the language models, which first lose the random network's bag of words). The trainer's kNN monitor
 scores the module label (which of 12 standard-library modules a docstring paragraph documents)
 on held-out paragraphs before training (the randomly initialised network, same seed) and after.
 """
@@ -30,13 +31,22 @@ BUDGET = {
     "num_threads": 2,
 }
 MARGIN = 0.02
-# Measured with exactly this budget (words, 300 steps, 2-core CPU): SimCSE 0.477 -> 0.510 (its
-# recipe's span crops; seeds 0-4: +0.033 to +0.080; at 120 steps one seed of four fell short).
-# The language models' mean-pooled token vectors first fall below the random network's bag of
-# words. Known defects, listed so the suite says so; not run, to keep CI short.
+# The language models need longer: a random transformer's mean-pooled vector is a random
+# projection of the bag of words, which they first lose and then rebuild from context. MLM's
+# module kNN with this budget (words, 2,400 steps at lr 3e-3, its recipe's 40% masks): 0.477 ->
+# 0.367 (step 300) -> 0.463 (900) -> 0.530 (1,200) -> 0.580 (2,400); seed 1: 0.400 -> 0.547.
+LANGUAGE_MODEL_BUDGET = {
+    "optim.steps": 2400,
+    "optim.lr": 3e-3,
+    "monitor.eval_every": 2400,
+    "monitor.checkpoint_every": 2400,
+}
+LANGUAGE_MODELS = ("mlm", "next_token")
+# SimCSE, this budget: 0.477 -> 0.510 (its recipe's span crops; seeds 0-4: +0.033 to +0.080).
+# Known defects, listed so the suite says so; not run, to keep CI short.
 NOT_YET_LEARNING = {
-    "mlm": "kNN 0.477 (random network) -> 0.327 in 300 steps (24 s); loss 8.18 -> 6.08",
-    "next_token": "kNN 0.490 (random network) -> 0.313 in 300 steps (32 s); loss 8.21 -> 5.61",
+    "next_token": "kNN 0.490 (random network) -> 0.313 at step 300, 0.520 at 1,200 and 2,400 "
+    "(+0.030, 270 s); with a 1,200-step schedule 0.490 -> 0.490 (seed 1: 0.463 -> 0.487)",
 }
 
 
@@ -52,7 +62,8 @@ def budget_params() -> list:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", budget_params())
 def test_the_text_objective_learns_a_representation(tmp_path, name):
-    config = replace(recipe_config(name), **BUDGET)
+    budget = BUDGET | (LANGUAGE_MODEL_BUDGET if name in LANGUAGE_MODELS else {})
+    config = replace(recipe_config(name), **budget)
     store = new_store(tmp_path, config)
     summary = Trainer(config, store).run()
     assert summary["state"] == "finished", summary

@@ -31,8 +31,10 @@ def next_token_loss(logits: Tensor, ids: Tensor) -> tuple[Tensor, dict[str, Tens
     """
     predicted, target = logits[:, :-1].float(), ids[:, 1:]
     real = target != PAD
-    loss = F.cross_entropy(predicted[real], target[real])
-    accuracy = (predicted[real].argmax(-1) == target[real]).float().mean()
+    # ignore_index instead of selecting the real rows: no copy of the (B·L, V) logits each way.
+    loss = F.cross_entropy(predicted.flatten(0, 1), target.flatten(), ignore_index=PAD)
+    hits = (predicted.argmax(-1) == target) & real
+    accuracy = hits.sum() / real.sum().clamp(min=1)
     return loss, {"perplexity": loss.detach().exp(), "accuracy": accuracy.detach()}
 
 
