@@ -12,7 +12,13 @@ from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.data.text_tokenizers import PAD, SPECIAL_TOKENS
 from sslcore.objectives.base import ImageSpec, StepOutput, Visual
-from sslcore.objectives.text_parts import TextObjective, TokenVisual, text_backbone, token_head
+from sslcore.objectives.text_parts import (
+    TEXT_RECIPE,
+    TextObjective,
+    TokenVisual,
+    text_backbone,
+    token_head,
+)
 
 VISUAL_SEED = 0
 
@@ -50,12 +56,20 @@ class NextToken(TextObjective):
     distribution, continues a prompt. As with MLM the targets are fixed tokens, so nothing
     collapses; the representation h is the mean of the causal token vectors.
 
+    Like MLM, it first loses the random network's bag of words and rebuilds a better one from
+    context (module kNN on ``stdlib_docs``, a 64-wide model, lr 3e-3: 49.0% -> 39.3% at step
+    300, 52-54% after 1,200). The recipe's weight decay is GPT-3's 0.1 [1]: the model memorises
+    a small corpus within a few thousand steps, and the decay widened the gain at 2,400 steps
+    from +3.0 to +5.0 points (seed 1: +7.4).
+
     References: [0] GPT, Radford et al. 2018, https://openai.com/research/language-unsupervised
+    [1] GPT-3, Brown et al. 2020, https://arxiv.org/abs/2005.14165
     """
 
     name = "next_token"
     family = "generative"
     n_views = 1
+    recipe = TEXT_RECIPE | {"optim.weight_decay": 0.1}
 
     @dataclass(frozen=True)
     class Config(Section):
