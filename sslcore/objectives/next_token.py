@@ -37,7 +37,7 @@ def next_token_loss(logits: Tensor, ids: Tensor) -> tuple[Tensor, dict[str, Tens
     """
     predicted, target = logits[:, :-1].float(), ids[:, 1:]
     real = target != PAD
-    # ignore_index instead of selecting the real rows: no copy of the (B·L, V) logits each way.
+    # ignore_index instead of selecting the real rows: one copy of the logits, not two.
     loss = F.cross_entropy(predicted.flatten(0, 1), target.flatten(), ignore_index=PAD)
     hits = (predicted.argmax(-1) == target) & real
     accuracy = hits.sum() / real.sum().clamp(min=1)
