@@ -41,11 +41,10 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from sslcore.config import ConfigError
+from sslcore.seeds import SEED_STRIDE
 from sslcore.store import RunStore
 
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
-# Distinct, reproducible random streams per process (the same constant as BatchSchedule's).
-RANK_SEED_STRIDE = 1_000_003
 
 
 def launched_by_torchrun() -> bool:
@@ -109,7 +108,7 @@ def is_main() -> bool:
 
 def rank_seed(seed: int) -> int:
     """The seed of this process's random streams: ``seed`` itself on rank 0, distinct elsewhere."""
-    return seed + RANK_SEED_STRIDE * rank()
+    return seed + SEED_STRIDE * rank()
 
 
 def local_batch_size(batch_size: int) -> int:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import torch
 
+from sslcore.seeds import SEED_STRIDE
+
 
 class BatchSchedule:
     """Indices of the images of each training step (drop-last epochs of seeded permutations)."""
@@ -24,7 +26,7 @@ class BatchSchedule:
         """(batch_size,) image indices for ``step``."""
         epoch, position = divmod(step, self.batches_per_epoch)
         if epoch != self._epoch:
-            g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            g = torch.Generator().manual_seed(self.seed * SEED_STRIDE + epoch)
             self._order = torch.randperm(self.n_images, generator=g)
             self._epoch = epoch
         start = position * self.batch_size

@@ -75,8 +75,9 @@ def load_objective(
     """The whole trained objective of a run (backbone and heads, from checkpoints/last.pt), in
     eval mode, and the run's config: what ``objective.encode`` and a language model's head need."""
     state = load_checkpoint(RunStore(Path(run_dir)).checkpoint_path(), map_location)
-    backbone, config = _trained_backbone(state)
+    config = from_dict(RunConfig, state["config"])
     image = ImageSpec(channels=state["image"]["channels"], size=state["image"]["size"])
+    backbone = build_backbone(config.backbone, image.channels, image.size)  # weights come next
     objective = OBJECTIVES[config.objective.name](backbone, config.objective.method_config(), image)
     objective.load_state_dict(state["objective"])
     objective.eval()

@@ -24,6 +24,7 @@ from sslcore.augment import build_augmenter
 from sslcore.config import RunConfig, to_dict
 from sslcore.data import load_dataset
 from sslcore.objectives.base import ImageSpec
+from sslcore.seeds import SEED_STRIDE
 from sslcore.store import RunStore
 from sslcore.train.batches import BatchSchedule
 from sslcore.train.build import build_objective, uses_channels_last
@@ -35,9 +36,6 @@ from sslcore.train.optim import build_optimizer, build_scheduler
 from sslcore.transfer.init import record_init
 
 log = logging.getLogger(__name__)
-
-# Steps of one run seed the global generator with seed * stride + step: distinct across seeds.
-DROPOUT_SEED_STRIDE = 1_000_003
 
 
 class Diverged(RuntimeError):
@@ -179,7 +177,7 @@ class Trainer:
             # every mask a function of the run's seed and step: the same whatever the process
             # did before, and the same after a resume. Runs training at once in one process
             # still share that generator.
-            torch.manual_seed(seed * DROPOUT_SEED_STRIDE + step)
+            torch.manual_seed(seed * SEED_STRIDE + step)
             t0 = time.perf_counter()
             rows = distributed.local_slice(batches.indices(step))  # this process's share
             x = train.images[rows].to(self.device, non_blocking=True)
