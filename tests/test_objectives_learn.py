@@ -40,12 +40,15 @@ MOVING_TARGET = {
 MARGIN = 0.02  # kNN accuracy above the random network (the same 500 probe images)
 # Measured with exactly this budget (random network 0.338 on shapes): these do not yet beat the
 # random network within 300 CPU steps. They are known defects, listed here so the suite says so
-# on every run instead of hiding them; they are not run, to keep CI short.
+# on every run instead of hiding them; they are not run, to keep CI short. Given five times
+# the steps, BYOL and DINO pass and SimSiam reaches the margin's edge (BENCHMARKS.md, "The slow
+# starters"): 4-6 minutes each on two cores, more than CI's 30 minutes can hold.
 NOT_YET_LEARNING = {
-    "byol": "kNN 0.338 -> 0.280 in 300 steps (the non-contrastive family starts slowly here)",
-    "simsiam": "kNN 0.338 -> 0.248 in 300 steps; the loss reaches -0.75 (partial collapse?)",
-    "dino": "kNN 0.338 -> 0.280 in 300 steps",
-    "autoencoder": "kNN 0.338 -> 0.282: pixel reconstruction keeps colour and position",
+    "byol": "kNN 0.338 -> 0.280 in 300 steps; 0.516 after 1,500 steps (319 s)",
+    "simsiam": "kNN 0.338 -> 0.248 in 300 steps; 0.358 after 1,500 steps (216 s)",
+    "dino": "kNN 0.338 -> 0.280 in 300 steps; 0.392 after 1,500 steps (334 s)",
+    "autoencoder": "kNN 0.338 -> 0.282: pixel reconstruction keeps colour and position; "
+    "0.348 after 1,500 steps, a plateau at the random network",
     "colorization": "kNN 0.490 -> 0.310 on grey input (random network on grey: 0.490)",
     "vqvae": "kNN 0.338 -> 0.354, under the 2-point margin",
     "mae": "kNN 0.296 -> 0.236 (vit_tiny, 374 s): MAE features need far longer training",
