@@ -4,8 +4,8 @@ Both fall below the randomly initialised network first and pass it after about 4
 (BENCHMARKS.md, "The slow starters"), so at the learning test's 300 steps they are listed as
 known defects (``tests/test_objectives_learn.py``). Here the same budget runs a 1,500-step
 schedule. That takes 5-6 minutes per method on two CPU cores, more than CI's 30 minutes can
-hold beside the rest of the suite, so these tests are outside the default run; on a GPU each is
-a matter of seconds. Run them with::
+hold beside the rest of the suite, so these tests are outside the default run (the trainer
+picks a GPU when there is one). Run them with::
 
     .venv/bin/pytest -m long
 
