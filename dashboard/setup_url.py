@@ -15,7 +15,7 @@ from typing import Any, get_type_hints
 
 from sslcore.compatibility import TEXT_BACKBONES, objective_modality
 from sslcore.config import SECTIONS, AugmentConfig, ConfigError, RunConfig, from_dict
-from sslcore.recipes import dataset_for
+from sslcore.recipes import augment_preset_for, dataset_for, method_overrides
 
 PARAMS = "objective.params."
 RESERVED = ("run", "owner", "teacher")
@@ -178,8 +178,8 @@ def recipe_overrides(name: str, keep: Mapping[str, Any] | None = None) -> dict[s
         out["backbone.name"] = cls.compatible_backbones[0]
     elif cls.compatible_backbones is None and backbone in TEXT_BACKBONES:
         out.pop("backbone.name")  # back to the default image backbone
-    out.update(augment_overrides(cls.default_augment))
-    out.update(cls.recipe)
+    out.update(augment_overrides(augment_preset_for(name, out["data.dataset"])))
+    out.update(method_overrides(name, out["data.dataset"]))
     fields = all_fields(name)
     return {k: v for k, v in out.items() if k not in fields or v != default_value(fields[k])}
 

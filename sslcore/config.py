@@ -200,7 +200,7 @@ class DataConfig(Section):
         check_dataset_name(self.dataset)
 
 
-PRESETS = ("custom", "none", "weak", "simclr", "byol", "mae")
+PRESETS = ("custom", "none", "weak", "simclr", "byol", "photo", "photo_byol", "mae")
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,8 @@ class AugmentConfig(Section):
     asymmetric: bool = spec(
         False,
         "Asymmetric pair (BYOL)",
-        "View 1 always blurred, never solarized; view 2 blurred with p=0.1, solarized with p=0.2.",
+        "View 1 always blurred, never solarized; view 2 blurred with p=0.1, solarized with p=0.2 "
+        "(no view blurred when Gaussian blur is 0).",
     )
 
     def __post_init__(self) -> None:

@@ -90,7 +90,7 @@ def test_grayscale_images_work_with_every_op():
 
 def test_asymmetric_pair_blurs_and_solarizes_as_byol():
     n = 400
-    config = dataclasses.replace(preset("none"), asymmetric=True)
+    config = dataclasses.replace(preset("none"), asymmetric=True, blur_prob=0.55)
     # Flat images: a blur leaves them as they are, a solarize turns 0.8 into 0.2.
     flat = torch.full((n, 3, 8, 8), 0.8)
     first, second, third = _views(config, flat, n_views=3)
@@ -108,6 +108,15 @@ def test_asymmetric_pair_blurs_and_solarizes_as_byol():
     )
     assert seen_first.float().mean() > 0.85  # view 1 always blurred
     assert 0.04 < seen_second.float().mean() < 0.16  # p = 0.1
+
+
+def test_asymmetric_pair_without_blur_blurs_no_view():
+    """photo_byol: lightly's CIFAR-10 BYOL pair keeps the solarize asymmetry, blurs nothing."""
+    config = dataclasses.replace(preset("none"), asymmetric=True, blur_prob=0.0)
+    board = 0.1 + 0.3 * ((torch.arange(8).view(-1, 1) + torch.arange(8)) % 2).float()
+    boards = board.expand(200, 3, 8, 8).contiguous()  # below 0.5: solarize leaves it alone
+    for view in _views(config, boards, seed=1):
+        assert torch.allclose(view, boards)
 
 
 def test_flip_only_mirrors_about_half_of_the_images():

@@ -27,6 +27,7 @@ from sslcore.config import AugmentConfig
 
 # BYOL's asymmetric pair (Grill et al., 2020, Table 6): the first view is always blurred and
 # never solarized; the second (and any further view) is blurred with p=0.1, solarized with p=0.2.
+# With blur_prob 0 no view is blurred (lightly's CIFAR-10 recipe: no blur on 32x32 photographs).
 ASYMMETRIC_BLUR_PROB = (1.0, 0.1)
 ASYMMETRIC_SOLARIZE_PROB = (0.0, 0.2)
 
@@ -67,7 +68,7 @@ class Augmenter:
 
     With ``config.asymmetric`` (BYOL), ``blur_prob`` and ``solarize_prob`` are replaced per view:
     view 1 is always blurred and never solarized, views 2+ are blurred with p=0.1 and solarized
-    with p=0.2.
+    with p=0.2; a ``blur_prob`` of 0 keeps every view unblurred (the ``photo_byol`` preset).
     """
 
     config: AugmentConfig
@@ -117,7 +118,7 @@ class Augmenter:
         """(V*B,) blur and solarize probabilities of every row (BYOL's pair when asymmetric)."""
         c = self.config
         if c.asymmetric:
-            blur = [ASYMMETRIC_BLUR_PROB[min(v, 1)] for v in range(n_views)]
+            blur = [ASYMMETRIC_BLUR_PROB[min(v, 1)] if c.blur_prob else 0.0 for v in range(n_views)]
             solarize = [ASYMMETRIC_SOLARIZE_PROB[min(v, 1)] for v in range(n_views)]
         else:
             blur, solarize = [c.blur_prob] * n_views, [c.solarize_prob] * n_views

@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a run in the foreground")
     p.add_argument("--config", type=Path, help="a RunConfig as JSON or YAML")
     p.add_argument("--objective", help="objective name; loads its default recipe")
-    p.add_argument("--augment", help="augmentation preset (none, weak, simclr, byol, mae)")
+    p.add_argument(
+        "--augment", help="augmentation preset (none, weak, simclr, byol, photo, photo_byol, mae)"
+    )
     p.add_argument("--dataset")
     p.add_argument("--image-size", type=int)
     p.add_argument("--backbone")
@@ -78,6 +80,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     """The RunConfig the flags describe: file or defaults, then recipe, preset, flags, --set."""
     config = load_config(args.config) if args.config else RunConfig()
     if args.objective:
+        if args.dataset:  # the recipe depends on the data (photographs get lightly's)
+            config = replace(config, **{"data.dataset": args.dataset})
         config = recipe_config(args.objective, config)
     changes: dict[str, Any] = {}
     if args.augment:

@@ -65,6 +65,12 @@ class BarlowTwins(Objective):
     n_views = 2
     default_augment = "byol"
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
+    # lightly's CIFAR-10 projector: two layers, 2048 wide.
+    photo_recipe = {
+        "objective.params.proj_layers": 2,
+        "objective.params.proj_hidden_dim": 2048,
+        "objective.params.proj_out_dim": 2048,
+    }
 
     @dataclass(frozen=True)
     class Config(Section):

@@ -72,6 +72,8 @@ class Objective(nn.Module):
     default_augment: ClassVar[str] = "simclr"
     # Default recipe overrides as dotted RunConfig paths, e.g. {"optim.lr": 1e-3}.
     recipe: ClassVar[dict[str, Any]] = {}
+    # What changes on real photographs, over sslcore.recipes.PHOTO_RECIPE (siamese families).
+    photo_recipe: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, backbone: Backbone, config: Any, image: ImageSpec) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from sslcore.config import ConfigError, Section, spec
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
 from sslcore.objectives.ema import cosine_momentum, ema_update, momentum_copy
-from sslcore.objectives.fields import hidden_dim_field, momentum_field
+from sslcore.objectives.fields import hidden_dim_field, layers_field, momentum_field
 
 
 def dino_loss(
@@ -68,13 +68,23 @@ class DINOHead(nn.Module):
     """MLP to a bottleneck, L2-normalise, then a weight-normalised linear layer to K logits.
 
     The last layer's rows are unit vectors (DINO's ``norm_last_layer``), which stabilises
-    training: the logits are cosines between the bottleneck and K learned prototypes.
+    training: the logits are cosines between the bottleneck and K learned prototypes. The paper's
+    ViT head has three layers without BatchNorm; for ResNets DINO and lightly's CIFAR-10 recipe
+    use BatchNorm in the MLP (lightly: two layers, 2048 wide).
     """
 
-    def __init__(self, in_dim: int, hidden_dim: int, bottleneck_dim: int, out_dim: int) -> None:
+    def __init__(
+        self,
+        in_dim: int,
+        hidden_dim: int,
+        bottleneck_dim: int,
+        out_dim: int,
+        layers: int = 3,
+        batch_norm: bool = False,
+    ) -> None:
         super().__init__()
         self.mlp = mlp_head(
-            in_dim, hidden_dim, bottleneck_dim, 3, batch_norm=False, last_batch_norm=False
+            in_dim, hidden_dim, bottleneck_dim, layers, batch_norm=batch_norm, last_batch_norm=False
         )
         self.prototypes = nn.Parameter(torch.randn(out_dim, bottleneck_dim) * 0.02)
 
@@ -150,6 +160,17 @@ class DINO(Objective):
     n_views = 2
     default_augment = "byol"
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
+    # lightly's CIFAR-10 head (2 layers with BatchNorm, 2048 wide, K = 2048) and global crops of
+    # 40-100%. Without BatchNorm in the head the teacher went uniform on photographs (loss at
+    # log K, kNN 37.7% against the random network's 39.1%); with it kNN reached 47.0%.
+    photo_recipe = {
+        "objective.params.head_layers": 2,
+        "objective.params.head_batch_norm": True,
+        "objective.params.proj_hidden_dim": 2048,
+        "objective.params.bottleneck_dim": 256,
+        "objective.params.out_dim": 2048,
+        "augment.crop_scale_min": 0.4,
+    }
 
     @dataclass(frozen=True)
     class Config(Section):
@@ -213,6 +234,10 @@ class DINO(Objective):
             max=1.0,
             step=0.01,
         )
+        head_layers: int = layers_field(3)
+        head_batch_norm: bool = spec(
+            False, "BatchNorm in the head", "Off in the paper's ViT head, on for ResNets."
+        )
         momentum: float = momentum_field(0.99)
         local_crops: int = spec(
             0,
@@ -231,7 +256,12 @@ class DINO(Objective):
         if config.local_crops:
             check_accepts_size(backbone, image.channels, image.size // 2)
         self.head = DINOHead(
-            backbone.out_dim, config.proj_hidden_dim, config.bottleneck_dim, config.out_dim
+            backbone.out_dim,
+            config.proj_hidden_dim,
+            config.bottleneck_dim,
+            config.out_dim,
+            config.head_layers,
+            config.head_batch_norm,
         )
         self.teacher_backbone = momentum_copy(backbone)
         self.teacher_head = momentum_copy(self.head)

@@ -69,15 +69,15 @@ def momentum_field(default: float) -> Any:
     )
 
 
-def projector(in_dim: int, config: Any) -> nn.Sequential:
+def projector(in_dim: int, config: Any, last_batch_norm: bool = False) -> nn.Sequential:
     """The projector g that a Config's ``proj_hidden_dim``, ``proj_out_dim`` and ``proj_layers``
-    describe: Linear-BN-ReLU blocks ending in a plain Linear (SimCLR, MoCo v2, NNCLR, Barlow
-    Twins, VICReg)."""
+    describe: Linear-BN-ReLU blocks ending in a plain Linear (SimCLR, MoCo v2, Barlow Twins,
+    VICReg), or in a BatchNorm without scale and shift (``last_batch_norm``: NNCLR, SimSiam)."""
     return mlp_head(
         in_dim,
         config.proj_hidden_dim,
         config.proj_out_dim,
         config.proj_layers,
         batch_norm=True,
-        last_batch_norm=False,
+        last_batch_norm=last_batch_norm,
     )

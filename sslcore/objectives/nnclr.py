@@ -17,6 +17,7 @@ from sslcore.objectives.fields import (
     hidden_dim_field,
     layers_field,
     out_dim_field,
+    projector,
     temperature_field,
 )
 from sslcore.objectives.queue import FeatureQueue
@@ -74,6 +75,8 @@ class NNCLR(Objective):
     n_views = 2
     default_augment = "simclr"
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
+    # lightly's CIFAR-10 projector (2048 wide, 256 out); the predictor shares its width.
+    photo_recipe = {"objective.params.proj_hidden_dim": 2048, "objective.params.proj_out_dim": 256}
 
     @dataclass(frozen=True)
     class Config(Section):
@@ -96,14 +99,7 @@ class NNCLR(Objective):
     def __init__(self, backbone: Backbone, config: NNCLR.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
         dim = config.proj_out_dim
-        self.projector = mlp_head(
-            backbone.out_dim,
-            config.proj_hidden_dim,
-            dim,
-            config.proj_layers,
-            batch_norm=True,
-            last_batch_norm=True,
-        )
+        self.projector = projector(backbone.out_dim, config, last_batch_norm=True)
         self.predictor = mlp_head(
             dim, config.proj_hidden_dim, dim, 2, batch_norm=True, last_batch_norm=False
         )

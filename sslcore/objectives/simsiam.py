@@ -12,7 +12,7 @@ from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
-from sslcore.objectives.fields import hidden_dim_field, out_dim_field
+from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field, projector
 
 
 def simsiam_loss(
@@ -58,6 +58,14 @@ class SimSiam(Objective):
     n_views = 2
     default_augment = "simclr"
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
+    # The paper's CIFAR-10 heads (its §B), as lightly's benchmark builds them, and its crops.
+    photo_recipe = {
+        "objective.params.proj_layers": 2,
+        "objective.params.proj_hidden_dim": 2048,
+        "objective.params.proj_out_dim": 2048,
+        "objective.params.pred_hidden_dim": 512,
+        "augment.crop_scale_min": 0.2,
+    }
 
     @dataclass(frozen=True)
     class Config(Section):
@@ -66,6 +74,7 @@ class SimSiam(Objective):
         _prefix = "objective.params."
         proj_hidden_dim: int = hidden_dim_field(512)
         proj_out_dim: int = out_dim_field(512)
+        proj_layers: int = layers_field(3)
         pred_hidden_dim: int = spec(
             128,
             "Predictor hidden units",
@@ -82,9 +91,8 @@ class SimSiam(Objective):
     def __init__(self, backbone: Backbone, config: SimSiam.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
         dim = config.proj_out_dim
-        self.projector = mlp_head(
-            backbone.out_dim, config.proj_hidden_dim, dim, 3, batch_norm=True, last_batch_norm=True
-        )
+        # The paper's ImageNet projector has 3 layers, its CIFAR-10 one 2 (both end in BN).
+        self.projector = projector(backbone.out_dim, config, last_batch_norm=True)
         self.predictor = (
             mlp_head(dim, config.pred_hidden_dim, dim, 2, batch_norm=True, last_batch_norm=False)
             if config.predictor

@@ -88,6 +88,12 @@ class VICReg(Objective):
     n_views = 2
     default_augment = "byol"
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
+    # Barlow Twins' CIFAR-10 projector in lightly's benchmark (it has no CIFAR-10 VICReg).
+    photo_recipe = {
+        "objective.params.proj_layers": 2,
+        "objective.params.proj_hidden_dim": 2048,
+        "objective.params.proj_out_dim": 2048,
+    }
 
     @dataclass(frozen=True)
     class Config(Section):
