@@ -29,10 +29,14 @@ def test_a_perturbed_frame_stays_where_the_last_one_was(method):
     nudged = x + 0.05 * np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
     second = project(nudged, method, previous=first, seed=0)
     assert second.shape == (120, 2)
-    # Aligned in place: small disparity even before scipy's own best fit would realign them.
-    raw_disparity = np.sum((second - first) ** 2) / np.sum((first - first.mean(0)) ** 2)
-    assert raw_disparity < 0.1
-    assert procrustes(first, second)[2] < 0.1
+    # Aligned in place: small disparity even before scipy's own best fit would realign them. A
+    # frame that jumps (turned, mirrored) scores near 2. UMAP's placement of points inside a
+    # cluster follows the CPU's floating point: 0.126 was measured on another x86-64 machine
+    # where this one gives under 0.1, so its bound leaves room for that.
+    bound = 0.25 if method == "umap" else 0.1
+    spread = np.sum((first - first.mean(0)) ** 2)
+    assert np.sum((second - first) ** 2) / spread < bound
+    assert procrustes(first, second)[2] < bound
 
 
 def test_new_images_are_matched_by_id():
