@@ -17,6 +17,7 @@ keeps its whole-wheel hue turn and AdamW: there colour is the shortcut the lesso
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from sslcore.config import ConfigError, RunConfig, from_dict, to_dict
@@ -33,6 +34,54 @@ PHOTO_RECIPE: dict[str, Any] = {
     "optim.warmup_steps": 10,
     "optim.batch_size": 128,
 }
+
+
+SHAPES_SOURCE = (
+    "Tuned in the lab so that the method learns on shapes within about two minutes on a 2-core "
+    "CPU (AdamW; BENCHMARKS.md, 'Quality at a fixed budget')."
+)
+PHOTO_SOURCE = (
+    "lightly's CIFAR-10 benchmark (cifar10_benchmark.py, the recipe behind its published "
+    "table): SGD 0.06 x batch/128, momentum 0.9, weight decay 5e-4, blur-free transforms; "
+    "BENCHMARKS.md, 'Against lightly'."
+)
+
+
+@dataclass(frozen=True)
+class RecipeCard:
+    """One of an objective's recipes as the Learn page shows it.
+
+    Attributes:
+        data: which data it is for.
+        source: where it comes from.
+        measured: what it reached here (empty when not measured).
+        overrides: its dotted settings beyond the defaults, augmentation preset included.
+    """
+
+    data: str
+    source: str
+    measured: str
+    overrides: dict[str, Any]
+
+
+def recipe_cards(objective: str) -> list[RecipeCard]:
+    """The recipes of ``objective``: the lab's, and on photographs lightly's when it differs."""
+    from sslcore.objectives import OBJECTIVES
+
+    cls = OBJECTIVES[objective]
+    cards = [
+        RecipeCard(
+            "shapes, digits, MNIST, text" if cls.family in PHOTO_FAMILIES else "any data",
+            SHAPES_SOURCE,
+            cls.recipe_measured,
+            {"augment.preset": cls.default_augment, **cls.recipe},
+        )
+    ]
+    if cls.family in PHOTO_FAMILIES:
+        preset_name = PHOTO_PRESETS.get(cls.default_augment, cls.default_augment)
+        overrides = {"augment.preset": preset_name, **method_overrides(objective, "cifar10")}
+        cards.append(RecipeCard("photographs", PHOTO_SOURCE, cls.photo_measured, overrides))
+    return cards
 
 
 def augment_preset_dict(name: str) -> dict[str, Any]:

@@ -65,3 +65,19 @@ def test_cli_and_setup_page_give_the_same_photo_recipe(photos) -> None:
     from_cli = config_from_args(args)
     from_page = build_config(recipe_overrides("byol", keep={"data.dataset": photos}))
     assert from_cli == from_page == recipe_config("byol", from_cli)
+
+
+def test_every_recipe_card_names_its_source_and_settings() -> None:
+    from sslcore.objectives import OBJECTIVES
+    from sslcore.recipes import recipe_cards
+
+    for name, cls in OBJECTIVES.items():
+        cards = recipe_cards(name)
+        assert all(card.source and "augment.preset" in card.overrides for card in cards)
+        if cls.modality == "image":
+            assert cards[0].measured, f"{name}: the shapes recipe's figure is missing"
+    byol_shapes, byol_photos = recipe_cards("byol")
+    assert byol_shapes.overrides["augment.preset"] == "byol"
+    assert byol_photos.data == "photographs" and "lightly" in byol_photos.source
+    assert byol_photos.overrides["optim.optimizer"] == "sgd"
+    assert len(recipe_cards("rotation")) == 1

@@ -13,6 +13,7 @@ from dashboard.components import page, runs
 from dashboard.formulas import FORMULAS
 from dashboard.lessons import LESSONS, Lesson
 from sslcore.config import ConfigError
+from sslcore.recipes import recipe_cards
 
 
 def loss_function(cls: type) -> Callable:
@@ -43,6 +44,15 @@ def render_card(cls: type) -> None:
             st.markdown(f"**What prevents collapse:** {formula.prevents_collapse}")
         with st.expander("Docstring"):
             st.text(doc)
+        with st.expander("Recipes: where they come from, what they reach here"):
+            for card in recipe_cards(cls.name):
+                st.markdown(f"**On {card.data}.** {card.source}")
+                if card.measured:
+                    st.markdown(f"Measured here: {card.measured}")
+                st.code(
+                    "\n".join(f"{key} = {value}" for key, value in card.overrides.items()),
+                    language="text",
+                )
         function = loss_function(cls)
         with st.expander(f"Source of the loss: `{function.__qualname__}`"):
             st.code(inspect.getsource(function), language="python")

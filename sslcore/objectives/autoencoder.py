@@ -77,6 +77,10 @@ class Autoencoder(Objective):
     family = "generative"
     n_views = 1
     default_augment = "weak"
+    recipe_measured = (
+        "shape kNN 33.8% → 28.2% (not yet), random network → trained (learning test: "
+        "convnet width 16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)

@@ -64,6 +64,10 @@ class BarlowTwins(Objective):
     family = "redundancy"
     n_views = 2
     default_augment = "byol"
+    recipe_measured = (
+        "shape kNN 33.8% → 40.6%, random network → trained (learning test: convnet width "
+        "16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # lightly's CIFAR-10 projector: two layers, 2048 wide.
     photo_recipe = {

@@ -74,6 +74,9 @@ class Objective(nn.Module):
     recipe: ClassVar[dict[str, Any]] = {}
     # What changes on real photographs, over sslcore.recipes.PHOTO_RECIPE (siamese families).
     photo_recipe: ClassVar[dict[str, Any]] = {}
+    # What each recipe reached here, from BENCHMARKS.md (the Learn page shows it).
+    recipe_measured: ClassVar[str] = ""
+    photo_measured: ClassVar[str] = ""
 
     def __init__(self, backbone: Backbone, config: Any, image: ImageSpec) -> None:
         super().__init__()

@@ -54,6 +54,10 @@ class BYOL(Objective):
     family = "distillation"
     n_views = 2
     default_augment = "byol"
+    recipe_measured = (
+        "shape kNN 33.8% → 28.0% (not yet; 51.6% after 1,500 steps), random network → "
+        "trained (learning test: convnet width 16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
 
     @dataclass(frozen=True)

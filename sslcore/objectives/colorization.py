@@ -68,6 +68,10 @@ class Colorization(Objective):
     n_views = 1
     # No colour jitter or grayscale: the colours are the target.
     default_augment = "weak"
+    recipe_measured = (
+        "shape kNN 49.0% → 31.0% on grey input (not yet), random network → trained "
+        "(learning test: convnet width 16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)

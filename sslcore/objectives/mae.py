@@ -135,6 +135,10 @@ class MAE(Objective):
     n_views = 1
     compatible_backbones = ("vit_tiny",)
     default_augment = "mae"
+    recipe_measured = (
+        "shape kNN 29.6% → 23.6% (vit_tiny; not yet), random network → trained (learning "
+        "test: convnet width 16, 300 steps of 128)"
+    )
     recipe = {
         "optim.lr": 1.5e-3,
         "optim.weight_decay": 0.05,

@@ -75,6 +75,10 @@ class MoCo(Objective):
     family = "contrastive"
     n_views = 2
     default_augment = "simclr"
+    recipe_measured = (
+        "shape kNN 33.8% → 50.4%, random network → trained (learning test: convnet width "
+        "16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
 
     @dataclass(frozen=True)

@@ -74,6 +74,10 @@ class NNCLR(Objective):
     family = "contrastive"
     n_views = 2
     default_augment = "simclr"
+    recipe_measured = (
+        "shape kNN 33.8% → 56.2%, random network → trained (learning test: convnet width "
+        "16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # lightly's CIFAR-10 projector (2048 wide, 256 out); the predictor shares its width.
     photo_recipe = {"objective.params.proj_hidden_dim": 2048, "objective.params.proj_out_dim": 256}

@@ -51,6 +51,10 @@ class Rotation(Objective):
     family = "predictive"
     n_views = 1
     default_augment = "weak"
+    recipe_measured = (
+        "digit kNN 92.5% → 95.0% on digits, random network → trained (learning test: "
+        "convnet width 16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)

@@ -57,6 +57,10 @@ class SimSiam(Objective):
     family = "distillation"
     n_views = 2
     default_augment = "simclr"
+    recipe_measured = (
+        "shape kNN 33.8% → 24.8% (not yet; 35.8% after 1,500 steps), random network → "
+        "trained (learning test: convnet width 16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # The paper's CIFAR-10 heads (its §B), as lightly's benchmark builds them, and its crops.
     photo_recipe = {

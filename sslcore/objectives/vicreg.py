@@ -87,6 +87,10 @@ class VICReg(Objective):
     family = "redundancy"
     n_views = 2
     default_augment = "byol"
+    recipe_measured = (
+        "shape kNN 33.8% → 49.0%, random network → trained (learning test: convnet width "
+        "16, 300 steps of 128)"
+    )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # Barlow Twins' CIFAR-10 projector in lightly's benchmark (it has no CIFAR-10 VICReg).
     photo_recipe = {
