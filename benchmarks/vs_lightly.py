@@ -19,6 +19,9 @@ Budgets (``--budget``):
 - ``cpu``: the convnet (width 32), batch 256; the step count is what lightly's recipe does in
   ``--seconds`` (default 300) on this machine, found by timing ten of lightly's SimCLR steps.
 - ``gpu``: ResNet-18, batch 512, 1,000 steps (``--device cuda``).
+- ``shapes``: the CI learning test's budget and data (convnet width 16, 300 steps of 128 on
+  4,000 synthetic shapes, scored on the shape label), to see whether a method that does not
+  pass that test in the lab passes it with lightly's recipe.
 
 MAE runs on the lab's ``vit_tiny`` (lightly's on a torchvision ViT of the same size).
 
@@ -61,6 +64,10 @@ SUBSET = Path(tempfile.gettempdir()) / "sslcore-cifar10-dev-8k-2k.npz"
 BUDGETS = {
     "cpu": {"backbone.name": "convnet", "backbone.width": 32, "optim.batch_size": 256},
     "gpu": {"backbone.name": "resnet18", "optim.batch_size": 512, "optim.steps": 1000},
+    # The CI learning test's budget (tests/test_objectives_learn.py), on its synthetic shapes.
+    "shapes": {"backbone.name": "convnet", "backbone.width": 16, "optim.batch_size": 128,
+               "optim.steps": 300, "data.dataset": "shapes", "data.train_size": 4000,
+               "data.test_size": 1000},
 }
 QUIET = {"monitor.eval_every": 100_000, "monitor.checkpoint_every": 100_000,
          "monitor.log_every": 25}  # fmt: skip
@@ -81,16 +88,16 @@ def write_subset() -> None:
 def lab_config(method: str, budget: str, steps: int, device: str) -> RunConfig:
     """The lab's recipe for ``method`` on the photographs at the budget's backbone, batch and
     steps (its learning rate scaled with the batch, as lightly scales its own)."""
-    config = recipe_config(method, replace(RunConfig(), **{"data.dataset": f"npz:{SUBSET}"}))
-    overrides = dict(BUDGETS[budget])
+    overrides = {"data.dataset": f"npz:{SUBSET}"} | BUDGETS[budget]
+    data = {k: v for k, v in overrides.items() if k.startswith("data.")}
+    config = recipe_config(method, replace(RunConfig(), **data))
     if config.backbone.name == "vit_tiny":  # MAE keeps its ViT
         overrides = {k: v for k, v in overrides.items() if not k.startswith("backbone.")}
     warmup = min(config.optim.warmup_steps, steps // 10)
     # The linear scaling rule (Goyal et al. 2017), as lightly scales its rates with the batch.
     lr = config.optim.lr * overrides["optim.batch_size"] / config.optim.batch_size
-    return replace(config, **overrides, **QUIET, **{
-        "data.dataset": f"npz:{SUBSET}", "optim.steps": steps, "optim.warmup_steps": warmup,
-        "optim.lr": lr, "device": device,
+    return replace(config, **overrides | QUIET | {
+        "optim.steps": steps, "optim.warmup_steps": warmup, "optim.lr": lr, "device": device,
     })  # fmt: skip
 
 
@@ -155,8 +162,8 @@ def frozen_scores(encode, config: RunConfig, device: str) -> tuple[float, float]
     """kNN@20 and linear-probe accuracy of ``encode``'s features, as ``sslcore eval`` scores."""
     train, test = load_dataset(config.data, "train"), load_dataset(config.data, "test")
     f_train, f_test = (extract_features(encode, d.images, device) for d in (train, test))
-    knn = knn_accuracy(f_train, train.labels, f_test, test.labels, 10, k=20, temperature=0.1)
-    return knn, linear_probe(f_train, train.labels, f_test, test.labels, 10).accuracy
+    knn = knn_accuracy(f_train, train.labels, f_test, test.labels, k=20, temperature=0.1)
+    return knn, linear_probe(f_train, train.labels, f_test, test.labels).accuracy
 
 
 def main() -> None:

@@ -48,11 +48,12 @@ def test_siamese_recipes_on_photographs_follow_lightly(photos, name, preset) -> 
     assert on_shapes.augment.preset != preset and on_shapes.optim.optimizer == "adamw"
 
 
-def test_dino_on_photographs_gets_lightlys_batch_norm_head(photos) -> None:
+def test_dino_gets_lightlys_batch_norm_head_and_on_photographs_its_widths(photos) -> None:
     params = recipe_config("dino", replace(RunConfig(), **{"data.dataset": photos}))
     params = params.objective.method_config()
     assert (params.head_layers, params.head_batch_norm, params.out_dim) == (2, True, 2048)
-    assert not recipe_config("dino").objective.method_config().head_batch_norm
+    on_shapes = recipe_config("dino").objective.method_config()
+    assert (on_shapes.head_batch_norm, on_shapes.out_dim) == (True, 1024)
 
 
 def test_pixel_methods_keep_their_recipe_on_photographs(photos) -> None:

@@ -47,6 +47,16 @@ class BYOL(Objective):
     moving target keep training away from that collapse. The target momentum τ rises from its
     start value (paper: 0.996) to 1 on a cosine schedule.
 
+    Recipe, compared step by step with lightly's CIFAR-10 benchmark on real photographs
+    (cifar10_dev, convnet, 300 steps of 256; random network 39.1% kNN): the loss, heads
+    (1024 → 256, BatchNorm in both MLPs) and symmetrised loss were already lightly's. What
+    differed was the recipe around them: the shapes preset's whole-wheel hue turn and a first view
+    blurred every time (a 3x3 kernel on 32x32 photographs) held kNN at 36.3%; lightly's
+    blur-free transform gave 39.1%, and its SGD (0.06 x batch/128, momentum 0.9, weight decay
+    5e-4) instead of AdamW 41.3%. Photographs now get both (``sslcore.recipes``). Left as they
+    were, measured as no loss: the EMA on a cosine schedule (lightly: constant 0.99) and one
+    pass over both views (BatchNorm statistics over 2B images; lightly: per view).
+
     References: [0] BYOL, 2020, https://arxiv.org/abs/2006.07733
     """
 

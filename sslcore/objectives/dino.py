@@ -152,6 +152,16 @@ class DINO(Objective):
     pushes away from uniform. Watch the teacher entropy: log K means uniform collapse, 0 means
     one-prototype collapse.
 
+    Recipe, compared step by step with lightly's CIFAR-10 benchmark on real photographs
+    (cifar10_dev, convnet, 300 steps of 256; random network 39.1% kNN): the loss, centring and
+    temperatures were lightly's; the head was not. The paper's ViT head (three layers, no
+    BatchNorm) on a convnet reached 37.0%; with lightly's optimizer and transforms the teacher
+    went uniform (loss at log K, 37.7%). lightly's CIFAR-10 head (two layers with BatchNorm,
+    2048 wide, K = 2048) and 40-100% global crops lifted it to 47.0%. The two-layer BatchNorm
+    head is now the default (``head_layers``, ``head_batch_norm``); photographs also get the
+    widths and crops. On shapes it moved the learning test from 28.0% to 34.6% (random network
+    33.8%). For a ViT backbone, the paper's head: 3 layers, no BatchNorm.
+
     References: [0] DINO, 2021, https://arxiv.org/abs/2104.14294
     """
 
@@ -164,12 +174,8 @@ class DINO(Objective):
         "trained (learning test: convnet width 16, 300 steps of 128)"
     )
     recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
-    # lightly's CIFAR-10 head (2 layers with BatchNorm, 2048 wide, K = 2048) and global crops of
-    # 40-100%. Without BatchNorm in the head the teacher went uniform on photographs (loss at
-    # log K, kNN 37.7% against the random network's 39.1%); with it kNN reached 47.0%.
+    # lightly's CIFAR-10 head widths (2048 wide, K = 2048) and global crops of 40-100%.
     photo_recipe = {
-        "objective.params.head_layers": 2,
-        "objective.params.head_batch_norm": True,
         "objective.params.proj_hidden_dim": 2048,
         "objective.params.bottleneck_dim": 256,
         "objective.params.out_dim": 2048,
@@ -238,9 +244,11 @@ class DINO(Objective):
             max=1.0,
             step=0.01,
         )
-        head_layers: int = layers_field(3)
+        head_layers: int = layers_field(2)
         head_batch_norm: bool = spec(
-            False, "BatchNorm in the head", "Off in the paper's ViT head, on for ResNets."
+            True,
+            "BatchNorm in the head",
+            "On for convnets (lightly's CIFAR-10 head); the paper's ViT head has none (3 layers).",
         )
         momentum: float = momentum_field(0.99)
         local_crops: int = spec(
