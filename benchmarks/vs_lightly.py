@@ -137,7 +137,7 @@ def train_lightly(config: RunConfig, images: torch.Tensor, workers: int) -> tupl
         optimizer.step()
         scheduler.step()
         if not torch.isfinite(loss):
-            raise RuntimeError(f"lightly's {config.objective.name} diverged")
+            raise FloatingPointError(f"loss {float(loss)} at step {scheduler.last_epoch}")
     return model, time.perf_counter() - started
 
 
@@ -164,6 +164,29 @@ def frozen_scores(encode, config: RunConfig, device: str) -> tuple[float, float]
     f_train, f_test = (extract_features(encode, d.images, device) for d in (train, test))
     knn = knn_accuracy(f_train, train.labels, f_test, test.labels, k=20, temperature=0.1)
     return knn, linear_probe(f_train, train.labels, f_test, test.labels).accuracy
+
+
+def score_lightly(config: RunConfig, images: torch.Tensor, args: argparse.Namespace) -> dict:
+    """Train lightly's recipe and score it; a diverged run is a row too, not the end."""
+    started = time.perf_counter()
+    try:
+        model, seconds = train_lightly(config, images, args.workers)
+    except FloatingPointError as err:
+        return {"diverged": str(err), "seconds": time.perf_counter() - started}
+    knn, linear = frozen_scores(model.encode, config, args.device)
+    return {"knn": knn, "linear": linear, "seconds": seconds}
+
+
+def score_lab(config: RunConfig, images: torch.Tensor, args: argparse.Namespace) -> dict:
+    """Train the lab's recipe and score it with ``sslcore eval``'s protocols."""
+    with tempfile.TemporaryDirectory() as folder:
+        path, seconds = train_lab(config, Path(folder))
+        status = RunStore(path).status() or {}
+        if status.get("state") != "finished":
+            return {"diverged": str(status.get("message", ""))[:80], "seconds": seconds}
+        knn = evaluate_run(path, "knn", device=args.device)["accuracy"]
+        linear = evaluate_run(path, "linear", device=args.device)["accuracy"]
+    return {"knn": knn, "linear": linear, "seconds": seconds}
 
 
 def main() -> None:
@@ -200,20 +223,14 @@ def main() -> None:
             rows.append({"method": f"random {config.backbone.name}", "recipe": "-",
                          "knn": knn, "linear": linear, "seconds": 0.0})  # fmt: skip
             print(f"| random {config.backbone.name} | – | {knn:.1%} | {linear:.1%} | – |")
-        model, seconds = train_lightly(config, images, args.workers)
-        knn, linear = frozen_scores(model.encode, config, args.device)
-        rows.append({"method": method, "recipe": "lightly", "knn": knn, "linear": linear,
-                     "seconds": seconds})  # fmt: skip
-        print(f"| {method} | lightly | {knn:.1%} | {linear:.1%} | {seconds:.0f} |", flush=True)
-        with tempfile.TemporaryDirectory() as folder:
-            path, seconds = train_lab(config, Path(folder))
-            knn = evaluate_run(path, "knn", device=args.device)["accuracy"]
-            linear = evaluate_run(path, "linear", device=args.device)["accuracy"]
-        rows.append({"method": method, "recipe": "lab", "knn": knn, "linear": linear,
-                     "seconds": seconds})  # fmt: skip
-        print(f"| {method} | lab | {knn:.1%} | {linear:.1%} | {seconds:.0f} |", flush=True)
-    if args.json:
-        args.json.write_text(json.dumps({"steps": steps, "rows": rows}, indent=1))
+        for recipe, train_and_score in (("lightly", score_lightly), ("lab", score_lab)):
+            row = {"method": method, "recipe": recipe} | train_and_score(config, images, args)
+            rows.append(row)
+            scores = (f"{row['knn']:.1%} | {row['linear']:.1%}" if "knn" in row
+                      else f"diverged: {row['diverged']} | –")  # fmt: skip
+            print(f"| {method} | {recipe} | {scores} | {row['seconds']:.0f} |", flush=True)
+            if args.json:  # after every row: a long run stopped half-way keeps what it measured
+                args.json.write_text(json.dumps({"steps": steps, "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,12 @@ from sslcore.config import Section
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
 from sslcore.objectives.ema import cosine_momentum, ema_update, momentum_copy
-from sslcore.objectives.fields import hidden_dim_field, momentum_field, out_dim_field
+from sslcore.objectives.fields import (
+    hidden_dim_field,
+    momentum_end_field,
+    momentum_field,
+    out_dim_field,
+)
 
 
 def byol_loss(p1: Tensor, p2: Tensor, z1: Tensor, z2: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
@@ -76,6 +81,7 @@ class BYOL(Objective):
 
         _prefix = "objective.params."
         momentum: float = momentum_field(0.99)
+        momentum_end: float = momentum_end_field()
         proj_hidden_dim: int = hidden_dim_field(1024)
         proj_out_dim: int = out_dim_field(256)
 
@@ -100,6 +106,6 @@ class BYOL(Objective):
 
     def after_step(self, progress: float) -> None:
         """Move the target towards the online network with τ on the cosine schedule."""
-        momentum = cosine_momentum(self.config.momentum, progress)
+        momentum = cosine_momentum(self.config.momentum, progress, self.config.momentum_end)
         ema_update(self.target_backbone, self.backbone, momentum)
         ema_update(self.target_projector, self.projector, momentum)

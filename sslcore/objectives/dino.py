@@ -15,7 +15,12 @@ from sslcore.config import ConfigError, Section, spec
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
 from sslcore.objectives.ema import cosine_momentum, ema_update, momentum_copy
-from sslcore.objectives.fields import hidden_dim_field, layers_field, momentum_field
+from sslcore.objectives.fields import (
+    hidden_dim_field,
+    layers_field,
+    momentum_end_field,
+    momentum_field,
+)
 
 
 def dino_loss(
@@ -251,6 +256,7 @@ class DINO(Objective):
             "On for convnets (lightly's CIFAR-10 head); the paper's ViT head has none (3 layers).",
         )
         momentum: float = momentum_field(0.99)
+        momentum_end: float = momentum_end_field()
         local_crops: int = spec(
             0,
             "Local crops",
@@ -321,6 +327,6 @@ class DINO(Objective):
             )
             self._teacher_logits = []
         self.progress.fill_(progress)
-        momentum = cosine_momentum(self.config.momentum, progress)
+        momentum = cosine_momentum(self.config.momentum, progress, self.config.momentum_end)
         ema_update(self.teacher_backbone, self.backbone, momentum)
         ema_update(self.teacher_head, self.head, momentum)

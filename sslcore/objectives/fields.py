@@ -56,13 +56,27 @@ def layers_field(default: int) -> Any:
     return spec(default, "Projector layers", "Linear layers in the projector MLP.", min=1, max=4)
 
 
-def momentum_field(default: float) -> Any:
-    """Starting momentum of an exponential-moving-average (target, key or teacher) network."""
+def momentum_field(default: float, rises: bool = True) -> Any:
+    """(Starting) momentum of an exponential-moving-average (target, key or teacher) network."""
+    schedule = "m rises on a cosine schedule (see the end value)" if rises else "m is constant"
     return spec(
         default,
         "EMA momentum",
-        "The slow network follows ξ ← mξ + (1−m)θ; m rises to 1 on a cosine schedule. Higher "
-        "m: a slower, steadier target.",
+        f"The slow network follows ξ ← mξ + (1−m)θ; {schedule}. Higher m: a slower, steadier "
+        "target.",
+        min=0.0,
+        max=1.0,
+        step=0.001,
+    )
+
+
+def momentum_end_field(default: float = 1.0) -> Any:
+    """Where the cosine momentum schedule ends."""
+    return spec(
+        default,
+        "EMA momentum at the end",
+        "m rises from its start value to this (paper: 1, the target freezes; equal to the start: "
+        "constant, as in lightly's CIFAR-10 benchmark).",
         min=0.0,
         max=1.0,
         step=0.001,

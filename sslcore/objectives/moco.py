@@ -87,7 +87,7 @@ class MoCo(Objective):
 
         _prefix = "objective.params."
         temperature: float = temperature_field(0.2)
-        momentum: float = momentum_field(0.99)
+        momentum: float = momentum_field(0.99, rises=False)
         queue_size: int = spec(
             4096,
             "Queue size",
