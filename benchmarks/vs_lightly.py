@@ -87,15 +87,17 @@ def write_subset() -> None:
 
 def lab_config(method: str, budget: str, steps: int, device: str) -> RunConfig:
     """The lab's recipe for ``method`` on the photographs at the budget's backbone, batch and
-    steps (its learning rate scaled with the batch, as lightly scales its own)."""
+    steps (an SGD rate scaled with the batch, as lightly scales its own)."""
     overrides = {"data.dataset": f"npz:{SUBSET}"} | BUDGETS[budget]
     data = {k: v for k, v in overrides.items() if k.startswith("data.")}
     config = recipe_config(method, replace(RunConfig(), **data))
     if config.backbone.name == "vit_tiny":  # MAE keeps its ViT
         overrides = {k: v for k, v in overrides.items() if not k.startswith("backbone.")}
     warmup = min(config.optim.warmup_steps, steps // 10)
-    # The linear scaling rule (Goyal et al. 2017), as lightly scales its rates with the batch.
-    lr = config.optim.lr * overrides["optim.batch_size"] / config.optim.batch_size
+    # SGD's linear scaling rule (Goyal et al. 2017), as lightly scales its SGD rates with the
+    # batch; an AdamW rate stays as the recipe sets it.
+    scale = overrides["optim.batch_size"] / config.optim.batch_size
+    lr = config.optim.lr * (scale if config.optim.optimizer != "adamw" else 1.0)
     return replace(config, **overrides | QUIET | {
         "optim.steps": steps, "optim.warmup_steps": warmup, "optim.lr": lr, "device": device,
     })  # fmt: skip
@@ -198,6 +200,8 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workers", type=int, default=0, help="lightly's DataLoader workers")
     parser.add_argument("--json", type=Path, help="also write every row to this file")
+    parser.add_argument("--recipes", nargs="*", default=["lightly", "lab"],
+                        choices=["lightly", "lab"], help="train only these sides")  # fmt: skip
     args = parser.parse_args()
     if not CIFAR.exists():
         parser.error(f"{CIFAR} is missing: this benchmark needs shared/data/cifar10_dev.npz")
@@ -224,6 +228,8 @@ def main() -> None:
                          "knn": knn, "linear": linear, "seconds": 0.0})  # fmt: skip
             print(f"| random {config.backbone.name} | – | {knn:.1%} | {linear:.1%} | – |")
         for recipe, train_and_score in (("lightly", score_lightly), ("lab", score_lab)):
+            if recipe not in args.recipes:
+                continue
             row = {"method": method, "recipe": recipe} | train_and_score(config, images, args)
             rows.append(row)
             scores = (f"{row['knn']:.1%} | {row['linear']:.1%}" if "knn" in row
