@@ -67,6 +67,11 @@ class NNCLR(Objective):
     filled from the first view's projections after each step; while it is empty, the positive
     is the projection itself (plain SimCLR).
 
+    Recipe, compared with lightly's CIFAR-10 benchmark on real photographs (cifar10_dev, convnet,
+    250 steps of 256; random network 39.1% kNN): with lightly's SGD, transforms and 2048-wide
+    projector, 41.3% kNN against lightly's 41.6% (its predictor is 4096 wide, ours shares the
+    projector's width; its support set starts random, ours empty).
+
     References: [0] NNCLR, 2021, https://arxiv.org/abs/2104.14548
     """
 
@@ -74,6 +79,10 @@ class NNCLR(Objective):
     family = "contrastive"
     n_views = 2
     default_augment = "simclr"
+    photo_measured = (
+        "cifar10_dev kNN 41.3% (lightly's recipe 41.6%, random network 39.1%), convnet, "
+        "250 steps of 256"
+    )
     recipe_measured = (
         "shape kNN 33.8% → 56.2%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"

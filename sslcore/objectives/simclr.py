@@ -65,6 +65,9 @@ class SimCLR(Objective):
     as the positive. Larger batches mean more negatives; the temperature sets how hard the
     hardest negatives are pushed.
 
+    On real photographs (cifar10_dev, convnet, 250 steps of 256; random network 39.1% kNN) the
+    lab's recipe with lightly's SGD and transforms reached 46.8% kNN, lightly's own 44.9%.
+
     References: [0] SimCLR, 2020, https://arxiv.org/abs/2002.05709
     """
 
@@ -72,6 +75,10 @@ class SimCLR(Objective):
     family = "contrastive"
     n_views = 2
     default_augment = "simclr"
+    photo_measured = (
+        "cifar10_dev kNN 46.8% (lightly's recipe 44.9%, random network 39.1%), convnet, "
+        "250 steps of 256"
+    )
     recipe_measured = (
         "shape kNN 33.8% → 67.4%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"

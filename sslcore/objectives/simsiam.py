@@ -50,6 +50,12 @@ class SimSiam(Objective):
     in the config) and the outputs become a constant, the std of the normalised projections
     falling to ~0 (the paper's Fig. 2). That is this method's lesson.
 
+    Recipe, compared with lightly's CIFAR-10 benchmark on real photographs (cifar10_dev, convnet,
+    250 steps of 256; random network 39.1% kNN): the loss was lightly's; the projector was the
+    paper's ImageNet one (three layers) at 512 wide where its CIFAR-10 recipe has two layers,
+    2048 wide (predictor 512), trained with AdamW where every reference uses SGD. Photographs now
+    get those heads, SGD and crops of 20-100%: 41.7% kNN, lightly's recipe 41.2%.
+
     References: [0] SimSiam, 2021, https://arxiv.org/abs/2011.10566
     """
 
@@ -57,6 +63,10 @@ class SimSiam(Objective):
     family = "distillation"
     n_views = 2
     default_augment = "simclr"
+    photo_measured = (
+        "cifar10_dev kNN 41.7% (lightly's recipe 41.2%, random network 39.1%), convnet, "
+        "250 steps of 256"
+    )
     recipe_measured = (
         "shape kNN 33.8% → 24.8% (not yet; 35.8% after 1,500 steps), random network → "
         "trained (learning test: convnet width 16, 300 steps of 128)"
