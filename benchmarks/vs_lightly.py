@@ -73,9 +73,9 @@ QUIET = {"monitor.eval_every": 100_000, "monitor.checkpoint_every": 100_000,
          "monitor.log_every": 25}  # fmt: skip
 
 
-def write_subset() -> None:
-    """8,000 training and 2,000 test photographs of cifar10_dev (seed 0), Keras layout."""
-    with np.load(CIFAR) as archive:
+def write_subset(source: Path = CIFAR) -> None:
+    """Up to 8,000 training and 2,000 test photographs of ``source`` (seed 0), Keras layout."""
+    with np.load(source) as archive:
         arrays = {k: archive[k] for k in archive.files}
     rng = np.random.default_rng(0)
     train = rng.permutation(len(arrays["x_train"]))[:8000]
@@ -85,10 +85,14 @@ def write_subset() -> None:
     np.savez(SUBSET, **arrays)
 
 
-def lab_config(method: str, budget: str, steps: int, device: str) -> RunConfig:
+def lab_config(
+    method: str, budget: str, steps: int, device: str, batch_size: int | None = None
+) -> RunConfig:
     """The lab's recipe for ``method`` on the photographs at the budget's backbone, batch and
     steps (an SGD rate scaled with the batch, as lightly scales its own)."""
     overrides = {"data.dataset": f"npz:{SUBSET}"} | BUDGETS[budget]
+    if batch_size:
+        overrides["optim.batch_size"] = batch_size
     data = {k: v for k, v in overrides.items() if k.startswith("data.")}
     config = recipe_config(method, replace(RunConfig(), **data))
     if config.backbone.name == "vit_tiny":  # MAE keeps its ViT
@@ -199,14 +203,16 @@ def main() -> None:
     parser.add_argument("--methods", nargs="*", default=list(RECIPES), choices=list(RECIPES))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workers", type=int, default=0, help="lightly's DataLoader workers")
+    parser.add_argument("--npz", type=Path, default=CIFAR, help="photographs, Keras layout")
+    parser.add_argument("--batch-size", type=int, help="instead of the budget's")
     parser.add_argument("--json", type=Path, help="also write every row to this file")
     parser.add_argument("--recipes", nargs="*", default=["lightly", "lab"],
                         choices=["lightly", "lab"], help="train only these sides")  # fmt: skip
     args = parser.parse_args()
-    if not CIFAR.exists():
-        parser.error(f"{CIFAR} is missing: this benchmark needs shared/data/cifar10_dev.npz")
-    write_subset()
-    base = lab_config("simclr", args.budget, 10, args.device)
+    if not args.npz.exists():
+        parser.error(f"{args.npz} is missing: this benchmark needs shared/data/cifar10_dev.npz")
+    write_subset(args.npz)
+    base = lab_config("simclr", args.budget, 10, args.device, args.batch_size)
     images = load_dataset(base.data, "train").images
     steps = args.steps or BUDGETS[args.budget].get("optim.steps") or lightly_steps_in(
         args.seconds, base, images, args.workers)  # fmt: skip
@@ -219,7 +225,7 @@ def main() -> None:
     print("| method | recipe | kNN@20 | linear | train s |\n|---|---|---|---|---|", flush=True)
     rows, randoms = [], {}
     for method in args.methods:
-        config = lab_config(method, args.budget, steps, args.device)
+        config = lab_config(method, args.budget, steps, args.device, args.batch_size)
         if config.backbone.name not in randoms:
             network = build_objective(config, ImageSpec(3, 32)).backbone.to(args.device)
             randoms[config.backbone.name] = frozen_scores(network, config, args.device)

@@ -35,3 +35,17 @@ def new_store(tmp_path: Path, config: RunConfig, name: str = "run") -> RunStore:
     store = RunStore(tmp_path / name)
     store.create(to_dict(config))
     return store
+
+
+def write_photos(path: Path, train: int = 40, test: int = 8) -> str:
+    """A Keras-layout npz of random 32x32 RGB images (4 classes); its ``npz:`` dataset name.
+
+    RGB without generative factors counts as photographs (``sslcore.recipes.is_photographic``).
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    images = {n: rng.integers(0, 256, (count, 32, 32, 3), dtype=np.uint8)
+              for n, count in (("x_train", train), ("x_test", test))}  # fmt: skip
+    np.savez(path, **images, y_train=np.arange(train) % 4, y_test=np.arange(test) % 4)
+    return f"npz:{path}"

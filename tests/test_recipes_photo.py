@@ -8,8 +8,8 @@ and its CIFAR-10 heads, from the CLI, from Python and from the Setup page alike.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from engine_helpers import write_photos
 
 from dashboard.setup_url import build_config, recipe_overrides
 from sslcore.cli import build_parser
@@ -20,12 +20,7 @@ from sslcore.recipes import is_photographic, recipe_config
 
 @pytest.fixture
 def photos(tmp_path) -> str:
-    rng = np.random.default_rng(0)
-    path = tmp_path / "photos.npz"
-    np.savez(path, x_train=rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8),
-             y_train=np.arange(40) % 4, x_test=rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8),
-             y_test=np.arange(8) % 4)  # fmt: skip
-    return f"npz:{path}"
+    return write_photos(tmp_path / "photos.npz")
 
 
 def test_photographs_are_rgb_data_without_generative_factors(photos) -> None:
