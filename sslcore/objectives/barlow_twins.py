@@ -64,6 +64,10 @@ class BarlowTwins(Objective):
     family = "redundancy"
     n_views = 2
     default_augment = "byol"
+    photo_measured = (
+        "cifar10_dev kNN 47.1% (lightly's recipe 25.5%, random network 39.1%), convnet, "
+        "250 steps of 256"
+    )
     recipe_measured = (
         "shape kNN 33.8% → 40.6%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"
