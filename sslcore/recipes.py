@@ -69,15 +69,17 @@ def recipe_cards(objective: str) -> list[RecipeCard]:
     from sslcore.objectives import OBJECTIVES
 
     cls = OBJECTIVES[objective]
+    siamese = cls.family in PHOTO_FAMILIES
+    measured = [cls.recipe_measured] + ([cls.photo_measured] if not siamese else [])
     cards = [
         RecipeCard(
-            "shapes, digits, MNIST, text" if cls.family in PHOTO_FAMILIES else "any data",
+            "shapes, digits, MNIST, text" if siamese else "any data",
             SHAPES_SOURCE,
-            cls.recipe_measured,
+            "; ".join(m for m in measured if m),
             {"augment.preset": cls.default_augment, **cls.recipe},
         )
     ]
-    if cls.family in PHOTO_FAMILIES:
+    if siamese:
         preset_name = PHOTO_PRESETS.get(cls.default_augment, cls.default_augment)
         overrides = {"augment.preset": preset_name, **method_overrides(objective, "cifar10")}
         cards.append(RecipeCard("photographs", PHOTO_SOURCE, cls.photo_measured, overrides))
