@@ -23,7 +23,6 @@ its transform; the backbone is passed in, so lightly's model starts from the lab
 from __future__ import annotations
 
 import copy
-import math
 
 import torch
 from lightly.loss import (
@@ -322,14 +321,3 @@ RECIPES: dict[str, type[Recipe]] = {
     "simclr": SimCLR, "moco": MoCo, "nnclr": NNCLR, "byol": BYOL, "simsiam": SimSiam,
     "dino": DINO, "barlow_twins": BarlowTwins, "vicreg": VICReg, "mae": MAE,
 }  # fmt: skip
-
-
-def cosine_lr(optimizer: torch.optim.Optimizer, steps: int, warmup: int = 0):
-    """The script's CosineAnnealingLR to zero, per step (MAE: after a linear warm-up)."""
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
-
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

@@ -44,7 +44,7 @@ import lightly
 import numpy as np
 import torch
 from lightly_end_to_end import PILImages, endless
-from lightly_recipes import RECIPES, Recipe, cosine_lr
+from lightly_recipes import RECIPES, Recipe
 from torch.utils.data import DataLoader
 
 from sslcore.config import RunConfig, replace, to_dict
@@ -58,6 +58,7 @@ from sslcore.recipes import recipe_config
 from sslcore.store import RunStore
 from sslcore.train import Trainer
 from sslcore.train.build import build_objective
+from sslcore.train.optim import warmup_cosine
 
 CIFAR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10_dev.npz"
 SUBSET = Path(tempfile.gettempdir()) / "sslcore-cifar10-dev-8k-2k.npz"
@@ -127,8 +128,12 @@ def train_lightly(config: RunConfig, images: torch.Tensor, workers: int) -> tupl
     device = torch.device(config.device)
     model = lightly_recipe(config).to(device)
     optimizer = model.optimizer(config.optim.batch_size)
-    warmup = config.optim.warmup_steps if config.objective.name == "mae" else 0
-    scheduler = cosine_lr(optimizer, config.optim.steps, warmup)
+    # The script's cosine decay to zero, per step; only MAE's ViT recipe warms up first.
+    warmup, steps = (config.optim.warmup_steps if config.objective.name == "mae" else 0,
+                     config.optim.steps)  # fmt: skip
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: warmup_cosine(step, warmup, steps)
+    )
     loader = DataLoader(PILImages(images, model.transform()), batch_size=config.optim.batch_size,
                         shuffle=True, drop_last=True, num_workers=workers,
                         persistent_workers=workers > 0)  # fmt: skip
