@@ -20,7 +20,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from sslcore.augment import preset
+from sslcore.compatibility import objective_modality
 from sslcore.config import ConfigError, RunConfig, from_dict, to_dict
+from sslcore.data.catalog import dataset_info
+from sslcore.data.text_dataset import is_text_dataset
+from sslcore.objectives import OBJECTIVES
 
 PHOTO_FAMILIES = ("contrastive", "distillation", "redundancy")
 PHOTO_PRESETS = {"simclr": "photo", "byol": "photo_byol"}
@@ -66,8 +71,6 @@ class RecipeCard:
 
 def recipe_cards(objective: str) -> list[RecipeCard]:
     """The recipes of ``objective``: the lab's, and on photographs lightly's when it differs."""
-    from sslcore.objectives import OBJECTIVES
-
     cls = OBJECTIVES[objective]
     siamese = cls.family in PHOTO_FAMILIES
     measured = [cls.recipe_measured] + ([cls.photo_measured] if not siamese else [])
@@ -87,17 +90,12 @@ def recipe_cards(objective: str) -> list[RecipeCard]:
 
 
 def augment_preset_dict(name: str) -> dict[str, Any]:
-    from sslcore.augment import preset
-
     return dataclasses.asdict(preset(name))
 
 
 def dataset_for(objective: str, dataset: str) -> str:
     """``dataset`` if it suits the objective's modality, else the default data of that modality
     (``stdlib_docs`` for the text objectives, the default image set for the others)."""
-    from sslcore.compatibility import objective_modality
-    from sslcore.data.text_dataset import is_text_dataset
-
     text = objective_modality(objective) == "text"
     if text == is_text_dataset(dataset):
         return dataset
@@ -110,8 +108,6 @@ def is_photographic(dataset: str) -> bool:
     A dataset whose card cannot be read yet (a path still being typed) counts as not
     photographic; validating the config reports the path itself.
     """
-    from sslcore.data.catalog import dataset_info
-
     try:
         info = dataset_info(dataset)
     except (ConfigError, OSError, ValueError):
@@ -120,23 +116,17 @@ def is_photographic(dataset: str) -> bool:
 
 
 def uses_photo_recipe(objective: str, dataset: str) -> bool:
-    from sslcore.objectives import OBJECTIVES
-
     return OBJECTIVES[objective].family in PHOTO_FAMILIES and is_photographic(dataset)
 
 
 def augment_preset_for(objective: str, dataset: str) -> str:
     """The augmentation preset of ``objective``'s recipe on ``dataset``."""
-    from sslcore.objectives import OBJECTIVES
-
     name = OBJECTIVES[objective].default_augment
     return PHOTO_PRESETS.get(name, name) if uses_photo_recipe(objective, dataset) else name
 
 
 def method_overrides(objective: str, dataset: str) -> dict[str, Any]:
     """The dotted overrides of ``objective``'s recipe on ``dataset`` (beyond its preset)."""
-    from sslcore.objectives import OBJECTIVES
-
     cls = OBJECTIVES[objective]
     if uses_photo_recipe(objective, dataset):
         return {**cls.recipe, **PHOTO_RECIPE, **cls.photo_recipe}
@@ -152,8 +142,6 @@ def recipe_config(objective: str, base: RunConfig | None = None) -> RunConfig:
     overrides replace the rest. On real photographs the siamese families get lightly's CIFAR-10
     recipe (see the module docstring).
     """
-    from sslcore.objectives import OBJECTIVES
-
     if objective not in OBJECTIVES:
         raise ConfigError(
             "objective.name",
