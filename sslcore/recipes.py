@@ -76,7 +76,7 @@ def recipe_cards(objective: str) -> list[RecipeCard]:
     measured = [cls.recipe_measured] + ([cls.photo_measured] if not siamese else [])
     cards = [
         RecipeCard(
-            "shapes, digits, MNIST, text" if siamese else "any data",
+            "shapes, digits, MNIST (synthetic or grey images)" if siamese else "any data",
             SHAPES_SOURCE,
             "; ".join(m for m in measured if m),
             {"augment.preset": cls.default_augment, **cls.recipe},
