@@ -5,7 +5,7 @@ Written from the papers (see FORMULAS.md in the design notes). Notation: views
 projector :math:`g`; predictor :math:`q`; :math:`z = g(f(x))`;
 :math:`\mathrm{sim}(a, b) = a^\top b / (\lVert a\rVert \lVert b\rVert)`;
 :math:`\mathrm{sg}` stop-gradient; :math:`\tau` a temperature; :math:`N` images per batch.
-An objective without an entry here still gets its card (docstring and source).
+Keys are the registry's names (``sslcore.objectives.OBJECTIVES``): every objective has one.
 """
 
 from __future__ import annotations
@@ -88,23 +88,23 @@ FORMULAS: dict[str, Formula] = {
         "A classification target: where is the second patch relative to the first?",
     ),
     "autoencoder": Formula(
-        r"\mathcal{L} = \frac{1}{N} \sum_i \lVert x_i - d(e(x_i)) \rVert^2",
-        "Reconstruction: the code must keep enough of the image to redraw it.",
-    ),
-    "denoising": Formula(
         r"\mathcal{L} = \frac{1}{N} \sum_i \lVert x_i - d(e(\tilde{x}_i)) \rVert^2,"
-        r"\quad \tilde{x} = \text{corrupt}(x)",
-        "Reconstruction of the clean image from a corrupted one.",
+        r"\quad \tilde{x} = x \text{ or, denoising, } \text{corrupt}(x)",
+        "Reconstruction: the code must keep enough of the image to redraw it (the clean image, "
+        "when the encoder sees a corrupted one).",
     ),
     "mae": Formula(
         r"\mathcal{L} = \frac{1}{|M|} \sum_{p \in M} \lVert x_p - \hat{x}_p \rVert^2"
         r"\quad M = \text{the masked patches (75\%)}",
         "Reconstruction of what was hidden: the encoder sees only the visible patches.",
     ),
-    "pixelcnn": Formula(
-        r"\mathcal{L} = -\sum_i \log p_\theta(x_i \mid x_{<i})"
+    "autoregressive": Formula(
+        r"\mathcal{L} = -\sum_i \log p_\theta\big(x_i \mid x_{<i},\, h\big),\;"
+        r" h = f(x)"
         r"\qquad \text{bits/dim} = \frac{\mathcal{L}}{D \ln 2}",
-        "Likelihood: every pixel must be predicted from the ones before it.",
+        "Likelihood: every pixel must be predicted from the ones before it. The causal "
+        "convolutions see only a few earlier pixels, so the whole-image summary h must carry "
+        "the shape, its colour and its place; a constant h cannot help predict them.",
     ),
     "vqvae": Formula(
         r"\mathcal{L} = \lVert x - \hat{x} \rVert^2 + \lVert \mathrm{sg}[z_e] - e \rVert^2"

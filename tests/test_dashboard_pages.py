@@ -167,7 +167,9 @@ def test_learn_page_has_a_card_per_objective_and_three_lessons(
     assert not at.exception
     try_buttons = [b for b in at.button if b.label.startswith("Try ")]
     assert len(try_buttons) == len(OBJECTIVES)
-    assert len(at.latex) >= 1
+    assert len(at.latex) == len(OBJECTIVES)  # a formula on every card
+    collapse = [m for m in at.markdown if m.value.startswith("**What prevents collapse:**")]
+    assert len(collapse) == len(OBJECTIVES)
     assert sum(b.label.startswith("Start ") for b in at.button) >= 3
 
 
