@@ -18,11 +18,22 @@ PAGES = {
 
 
 def page(name: str) -> st.Page:
-    """The ``st.Page`` of one page (url path = ``name``); Setup is the first screen."""
+    """The ``st.Page`` of one page, served at ``/<name>``."""
     title, icon = PAGES[name]
     render = importlib.import_module(f"dashboard.screens.{name}").render
-    return st.Page(render, title=title, icon=icon, url_path=name, default=name == "setup")
+    return st.Page(render, title=title, icon=icon, url_path=name)
+
+
+def open_setup() -> None:
+    """The root URL: go on to Setup, keeping the query (a shared link's setup)."""
+    st.switch_page(page("setup"), query_params=st.query_params.to_dict())
 
 
 def all_pages() -> list[st.Page]:
-    return [page(name) for name in PAGES]
+    """Every page, behind a hidden default one at ``/``.
+
+    Streamlit serves its default page at ``/`` only, so a visible default Setup would answer
+    "Page not found" to ``/setup``; the hidden root page forwards to it instead.
+    """
+    root = st.Page(open_setup, title="SSL Lab", url_path="start", default=True, visibility="hidden")
+    return [root, *(page(name) for name in PAGES)]
