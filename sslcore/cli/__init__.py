@@ -15,13 +15,14 @@ from sslcore.cli import (
     backbones_cmd,
     datasets_cmd,
     eval_cmd,
+    export_cmd,
     objectives_cmd,
     runs_cmd,
     train_cmd,
 )
 from sslcore.config import ConfigError
 
-COMMANDS = (datasets_cmd, backbones_cmd, objectives_cmd, train_cmd, runs_cmd, eval_cmd)
+COMMANDS = (datasets_cmd, backbones_cmd, objectives_cmd, train_cmd, runs_cmd, eval_cmd, export_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,7 +51,7 @@ def backbone_state(objective_state: dict[str, torch.Tensor]) -> dict[str, torch.
     return {k[len(prefix) :]: v for k, v in objective_state.items() if k.startswith(prefix)}
 
 
-def _trained_backbone(state: dict[str, Any]) -> tuple[Backbone, RunConfig]:
+def trained_backbone(state: dict[str, Any]) -> tuple[Backbone, RunConfig]:
     """A loaded checkpoint's backbone with its trained weights, in eval mode, and its config."""
     config = from_dict(RunConfig, state["config"])
     image = state["image"]
@@ -66,7 +66,7 @@ def load_backbone(
 ) -> tuple[Backbone, RunConfig]:
     """The trained backbone of a run (from checkpoints/last.pt) and the run's config."""
     state = load_checkpoint(RunStore(Path(run_dir)).checkpoint_path(), map_location)
-    return _trained_backbone(state)
+    return trained_backbone(state)
 
 
 def load_objective(
