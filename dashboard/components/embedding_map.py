@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import altair as alt
 import numpy as np
@@ -66,6 +66,24 @@ def layout(
     return project(data["features"], method, previous=previous, seed=0, ids=data.get("ids"))
 
 
+class Categories(NamedTuple):
+    """What a dataset calls the values it records, and how the colour ones look.
+
+    Attributes:
+        names: ``label`` and each categorical factor -> the names of its values.
+        colours: a factor whose values are colours -> ``#rrggbb`` per value, as painted.
+    """
+
+    names: Mapping[str, list[str]]
+    colours: Mapping[str, list[str]]
+
+    def swatches(self, by: str | None) -> dict[str, str]:
+        """Value name -> its paint for the factor ``by`` (empty when it is not a colour)."""
+        if by is None or by not in self.colours:
+            return {}
+        return dict(zip(self.names.get(by, []), self.colours[by], strict=True))
+
+
 def colour_options(data: Mapping[str, np.ndarray]) -> list[str]:
     """What the dots can be coloured by: the label, then each recorded factor."""
     options = ["label"] if "labels" in data else []
@@ -83,9 +101,17 @@ def colour_values(
     return np.array([known[v] if 0 <= v < len(known) else str(v) for v in values]), "N"
 
 
-def chart(frame: pd.DataFrame, by: str, kind: str) -> alt.Chart:
+def chart(
+    frame: pd.DataFrame, by: str, kind: str, swatches: Mapping[str, str] | None = None
+) -> alt.Chart:
     """A scatter of ``frame`` (x, y, colour, index, and ``image`` or ``text``) with the picture
-    or the document on hover."""
+    or the document on hover; ``swatches`` (value -> ``#rrggbb``) paint a colour factor in its
+    own colours instead of the default palette's."""
+    scale = (
+        alt.Scale(domain=list(swatches), range=list(swatches.values()))
+        if swatches
+        else alt.Undefined
+    )
     shown = [alt.Tooltip(f"{c}:N") for c in ("image", "text") if c in frame.columns]
     pick = alt.selection_point(name="point", fields=["index"], on="click")
     axis = alt.Axis(labels=False, ticks=False, title=None, grid=False)
@@ -98,6 +124,7 @@ def chart(frame: pd.DataFrame, by: str, kind: str) -> alt.Chart:
             color=alt.Color(
                 f"colour:{kind}",
                 title=by,
+                scale=scale,
                 legend=alt.Legend(labelFontSize=16, titleFontSize=18, symbolSize=200),
             ),
             tooltip=[*shown, alt.Tooltip("colour:N", title=by)],

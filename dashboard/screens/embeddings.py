@@ -19,16 +19,18 @@ METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def value_names(data_config: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Names of the label classes and of each categorical factor's values."""
+def categories(data_config: Mapping[str, Any]) -> embedding_map.Categories:
+    """Names of the label classes and of each categorical factor's values, and the colours of
+    the factors that are colours."""
     from sslcore.config import DataConfig, from_dict
     from sslcore.data import load_dataset
 
     try:
         dataset = load_dataset(from_dict(DataConfig, dict(data_config)), "test")
     except (OSError, ValueError, RuntimeError):
-        return {}
-    return {"label": list(dataset.classes), **dataset.factor_classes}
+        return embedding_map.Categories({}, {})
+    names = {"label": list(dataset.classes), **dataset.factor_classes}
+    return embedding_map.Categories(names, dataset.factor_colours)
 
 
 def choose_method() -> str:
@@ -84,13 +86,13 @@ def render_map(run_path: Path, active: bool) -> None:
         return
     ids = np.asarray(data.get("ids", np.arange(len(coords))))
     st.session_state[state.MAP_PREVIOUS] = (store.run_id, method, ids, coords)
-    names = value_names((store.config() or {}).get("data", {}))
+    known = categories((store.config() or {}).get("data", {}))
     texts = embedding_map.hover_texts(data)
     thing = "document" if texts else "image"
     if by is None:
         labels, kind = np.array([thing] * len(coords)), "N"
     else:
-        labels, kind = embedding_map.colour_values(data, by, names)
+        labels, kind = embedding_map.colour_values(data, by, known.names)
     frame = pd.DataFrame(
         {"x": coords[:, 0], "y": coords[:, 1], "colour": labels, "index": np.arange(len(coords))}
     )
@@ -100,7 +102,7 @@ def render_map(run_path: Path, active: bool) -> None:
     elif len(uris) == len(frame):
         frame["image"] = uris
     selection = st.altair_chart(
-        embedding_map.chart(frame, by or thing, kind),
+        embedding_map.chart(frame, by or thing, kind, known.swatches(by)),
         on_select="rerun",
         selection_mode="point",
         key=state.MAP_SELECTION,

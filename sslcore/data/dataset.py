@@ -26,6 +26,9 @@ class ImageDataset:
             continuous (``shapes`` records shape, colour, size, x, y, angle).
         factor_kinds: ``"categorical"`` or ``"continuous"`` per factor.
         factor_classes: names of the values of each categorical factor.
+        factor_colours: for a categorical factor that is a colour, each value's colour as
+            ``#rrggbb`` (index-aligned with its ``factor_classes``), so a chart coloured by it
+            draws "red" in the red the images are painted with.
         skipped: files that could not be read (user folders), counted, not fatal.
     """
 
@@ -36,6 +39,7 @@ class ImageDataset:
     factors: dict[str, Tensor] = field(default_factory=dict)
     factor_kinds: dict[str, str] = field(default_factory=dict)
     factor_classes: dict[str, list[str]] = field(default_factory=dict)
+    factor_colours: dict[str, list[str]] = field(default_factory=dict)
     skipped: int = 0
 
     def __len__(self) -> int:
@@ -59,6 +63,7 @@ class ImageDataset:
             factors={k: v[index] for k, v in self.factors.items()},
             factor_kinds=self.factor_kinds,
             factor_classes=self.factor_classes,
+            factor_colours=self.factor_colours,
             skipped=self.skipped,
         )
 

@@ -33,6 +33,8 @@ from sslcore.data.shape_sdf import EXTENT, SHAPES
 
 SHAPE_NAMES = list(SHAPES)
 COLOUR_NAMES = ["red", "yellow", "green", "cyan", "blue", "magenta"]
+SATURATION_RANGE = (0.7, 1.0)  # of the shape's paint
+VALUE_RANGE = (0.8, 1.0)
 SIZE_RANGE = (0.2, 0.35)  # circumradius / image side: 6-11 px at 32x32, easy to recognise
 STREAMS = {"train": 0, "test": 1}
 CHUNK_PIXELS = 2**20
@@ -54,6 +56,15 @@ def hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
     return v[:, None] - v[:, None] * s[:, None] * np.clip(np.minimum(k, 4.0 - k), 0.0, 1.0)
 
 
+def colour_swatches() -> list[str]:
+    """Each colour value's paint as ``#rrggbb``, index-aligned with ``COLOUR_NAMES``: the middle
+    of its hue bin, saturation and brightness ranges (what :func:`shape_factors` draws around)."""
+    n = len(COLOUR_NAMES)
+    s, v = np.full(n, np.mean(SATURATION_RANGE)), np.full(n, np.mean(VALUE_RANGE))
+    rgb = hsv_to_rgb((np.arange(n) + 0.5) / n, s, v)
+    return ["#" + "".join(f"{round(255 * c):02x}" for c in row) for row in rgb]
+
+
 def shape_factors(seed: int, split: str, index: np.ndarray) -> dict[str, np.ndarray]:
     """Draw every factor of the images at ``index``: arrays of shape (N,).
 
@@ -64,7 +75,9 @@ def shape_factors(seed: int, split: str, index: np.ndarray) -> dict[str, np.ndar
     shape = np.minimum((u[0] * n_shapes).astype(np.int64), n_shapes - 1)
     colour = np.minimum((u[1] * n_colours).astype(np.int64), n_colours - 1)
     hue = ((colour + 0.5 + (u[2] - 0.5) * 0.5) / n_colours) % 1.0
-    rgb = hsv_to_rgb(hue, 0.7 + 0.3 * u[3], 0.8 + 0.2 * u[4])
+    saturation = SATURATION_RANGE[0] + (SATURATION_RANGE[1] - SATURATION_RANGE[0]) * u[3]
+    value = VALUE_RANGE[0] + (VALUE_RANGE[1] - VALUE_RANGE[0]) * u[4]
+    rgb = hsv_to_rgb(hue, saturation, value)
     size = SIZE_RANGE[0] + (SIZE_RANGE[1] - SIZE_RANGE[0]) * u[5]
     margin = size * EXTENT  # keeps every shape wholly inside the frame
     x = margin + (1 - 2 * margin) * u[6]
@@ -146,4 +159,5 @@ def make_shapes(n: int, image_size: int = 32, seed: int = 0, split: str = "train
         factors=recorded,
         factor_kinds=dict(FACTOR_KINDS),
         factor_classes={"shape": list(SHAPE_NAMES), "colour": list(COLOUR_NAMES)},
+        factor_colours={"colour": colour_swatches()},
     )
