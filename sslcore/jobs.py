@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import socket
 import threading
 import time
@@ -33,13 +32,14 @@ from typing import Any
 import torch
 
 from sslcore.classroom import ClassroomPolicy, LimitError, check_capacity, check_config
-from sslcore.config import RunConfig, from_dict, replace, to_dict
+from sslcore.config import RunConfig
+from sslcore.lifecycle import Writer, begin_resume, check_runs_dir, create_run, plan_resume
+from sslcore.run_lock import RunBusy, RunLock
 from sslcore.store import (
     ACTIVE_STATES,
     RUN_ID_PATTERN,
     RunStore,
     list_runs,
-    new_run_id,
     safe_run_dir,
 )
 from sslcore.train.control import RunControl
@@ -56,23 +56,24 @@ def default_max_concurrent() -> int:
 
 @dataclass
 class Job:
-    run_id: str
-    store: RunStore
-    config: RunConfig
+    """A run this manager writes (it holds the run's lock from queue to end) and its control."""
+
+    writer: Writer
     owner: str
-    resume: bool = False
     control: RunControl = field(default_factory=RunControl)
     thread: threading.Thread | None = None
 
+    @property
+    def run_id(self) -> str:
+        return self.writer.store.run_id
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    @property
+    def store(self) -> RunStore:
+        return self.writer.store
+
+    @property
+    def config(self) -> RunConfig:
+        return self.writer.config
 
 
 class JobManager:
@@ -84,7 +85,7 @@ class JobManager:
         max_concurrent: int | None = None,
         policy: ClassroomPolicy | None = None,
     ) -> None:
-        self.runs_dir = Path(runs_dir)
+        self.runs_dir = check_runs_dir(runs_dir)
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.max_concurrent = max_concurrent or default_max_concurrent()
         self.policy: ClassroomPolicy | None = None
@@ -112,11 +113,9 @@ class JobManager:
         """
         with self._lock:
             self._admit(config, owner, as_teacher)
-            run_id = new_run_id(config.name or config.objective.name)
-            store = RunStore(safe_run_dir(self.runs_dir, run_id))
-            store.create(to_dict(config), owner=owner)
-            self._enqueue(Job(run_id, store, config, owner))
-        return run_id
+            writer = create_run(self.runs_dir, config, owner)
+            self._enqueue(Job(writer, owner))
+        return writer.store.run_id
 
     def resume_run(
         self,
@@ -125,25 +124,27 @@ class JobManager:
         owner: str | None = None,
         as_teacher: bool = False,
     ) -> None:
-        """Continue a stopped, interrupted or finished run from its last checkpoint."""
+        """Continue a stopped, interrupted, failed or finished run from its last checkpoint.
+
+        Everything is checked before anything is written (see :mod:`sslcore.lifecycle`): a
+        refused resume leaves the run as it was.
+
+        Args:
+            steps: a new total number of steps (not below the step the run reached).
+
+        Raises:
+            ValueError, FileNotFoundError, ConfigError, RunBusy, LimitError: why it cannot
+                resume; the message names the problem.
+        """
         store = self._store(run_id)
         self._check_owner(store, owner)
         with self._lock:
             if run_id in self._jobs:
                 raise ValueError(f"run {run_id} is already queued or running")
-            status = store.status() or {}
-            config = from_dict(RunConfig, store.readable_config())
-            if steps is not None:
-                config = replace(config, **{"optim.steps": steps})
-            self._admit(config, status.get("owner", ""), as_teacher or owner is None)
-            if steps is not None:
-                store.write_config(to_dict(config))
-            if not store.checkpoint_path().exists():
-                raise ValueError(f"run {run_id} has no checkpoint to resume from")
-            store.write_status(
-                "queued", message="waiting to resume", total_steps=config.optim.steps
-            )
-            self._enqueue(Job(run_id, store, config, status.get("owner", ""), resume=True))
+            plan = plan_resume(store, steps)
+            run_owner = (store.status() or {}).get("owner", "")
+            self._admit(plan.config, run_owner, as_teacher or owner is None)
+            self._enqueue(Job(begin_resume(plan), run_owner))
 
     def _admit(self, config: RunConfig, owner: str, as_teacher: bool) -> None:
         """Refuse a student's run the classroom policy does not allow (the caller holds the lock).
@@ -195,12 +196,13 @@ class JobManager:
         from sslcore.train import Trainer
 
         try:
-            Trainer(job.config, job.store, job.control).run(resume=job.resume)
+            Trainer(job.config, job.store, job.control).run(resume=job.writer.resume)
         except Exception as err:  # the worker must never die silently
             log.exception("run %s failed", job.run_id)
             record_failure(job.store, err, job.config)
         finally:
             with self._lock:
+                job.writer.close()
                 self._running.discard(job.run_id)
                 self._jobs.pop(job.run_id, None)
                 self._dispatch()
@@ -241,6 +243,7 @@ class JobManager:
                 self._queue.remove(run_id)
                 self._jobs.pop(run_id, None)
                 job.store.write_status("stopped", message="removed from the queue")
+                job.writer.close()
                 return
         job.control.stop()
 
@@ -293,19 +296,24 @@ class JobManager:
 
     # --- lifecycle ----------------------------------------------------------------------------
     def mark_interrupted(self) -> None:
-        """Runs left active by a process of this host that is gone become ``interrupted``."""
+        """Write ``interrupted`` into the runs of this machine left active by a writer that
+        is gone (its lock is free), and remove the files it left half-written.
+
+        Every viewer already reads such a run as interrupted (:meth:`RunStore.status`); this
+        makes status.json say so too. The lock is taken while doing it, so a writer that
+        starts at this moment is never marked.
+        """
         host = socket.gethostname()
         for store in list_runs(self.runs_dir):
-            status = store.status() or {}
-            if status.get("state") not in ACTIVE_STATES or self.is_live(store.run_id):
+            status = store.recorded_status() or {}
+            if status.get("state") not in ACTIVE_STATES or status.get("host", host) != host:
                 continue
-            pid = status.get("pid")
-            if status.get("host", host) != host:
-                continue
-            gone = not isinstance(pid, int) or not _pid_alive(pid)
-            if gone or pid == os.getpid():
-                if gone:
-                    store.remove_temp_files()  # a write cut short when the process died
+            try:
+                lock = RunLock.acquire(store.path)
+            except RunBusy:
+                continue  # a live writer: leave it alone
+            with lock:
+                store.remove_temp_files()  # a write cut short when the process died
                 store.write_status(
                     "interrupted",
                     message="the process running it ended; "
@@ -316,8 +324,9 @@ class JobManager:
         """Stop every run with a checkpoint and wait for the threads."""
         with self._lock:
             for run_id in list(self._queue):
-                self._jobs[run_id].store.write_status("stopped", message="server shut down")
-                self._jobs.pop(run_id, None)
+                queued = self._jobs.pop(run_id)
+                queued.store.write_status("stopped", message="server shut down")
+                queued.writer.close()
             self._queue.clear()
             jobs = list(self._jobs.values())
         for job in jobs:

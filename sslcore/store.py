@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import secrets
+import socket
 import tempfile
 import time
 import zipfile
@@ -34,6 +36,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+
+from sslcore.run_lock import lock_holder
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +156,7 @@ class RunStore:
         """Rewrite status.json atomically, keeping the fields not given."""
         if state not in STATES:
             raise ValueError(f"unknown state {state!r}")
-        status = self.status() or {"created": time.time()}
+        status = self.recorded_status() or {"created": time.time()}
         status.update(fields)
         status["state"] = state
         status["updated"] = time.time()
@@ -241,8 +245,27 @@ class RunStore:
             )
         return config
 
-    def status(self) -> dict[str, Any] | None:
+    def recorded_status(self) -> dict[str, Any] | None:
+        """status.json as its writer last wrote it (see :meth:`status` for what is true now)."""
         return read_json_object(self.path / "status.json")
+
+    def status(self) -> dict[str, Any] | None:
+        """The run's status as it is now: what status.json says, except that an active run
+        of this machine whose writer's lock nobody holds (its process was killed, or the
+        machine restarted) reads as ``interrupted``, the same in every viewer."""
+        status = self.recorded_status()
+        if status is None or status.get("state") not in ACTIVE_STATES:
+            return status
+        if status.get("host", socket.gethostname()) != socket.gethostname():
+            return status  # another machine's run: its lock cannot be seen from here
+        if lock_holder(self.path) is not None:
+            return status
+        return {
+            **status,
+            "state": "interrupted",
+            "message": "the process writing it ended; resume it to continue from its "
+            "last checkpoint",
+        }
 
     def metrics(self) -> list[dict[str, Any]]:
         return read_jsonl(self.path / "metrics.jsonl")
@@ -312,6 +335,26 @@ class RunStore:
     def checkpoint_path(self) -> Path:
         return self.path / "checkpoints" / "last.pt"
 
+    def cut_back(self, step: int) -> None:
+        """Forget everything recorded after ``step`` (the checkpoint a resume starts from).
+
+        metrics.jsonl and events.jsonl keep their complete rows up to ``step`` (a torn last
+        line goes too, so the next row cannot be glued onto it); snapshots and embeddings of
+        later steps are deleted. The resumed run then writes those steps once, as an
+        uninterrupted run would have. Only call this while holding the run's lock.
+        """
+        for name in ("metrics.jsonl", "events.jsonl"):
+            path = self.path / name
+            if not path.exists():
+                continue
+            kept = [row for row in read_jsonl(path) if _step_of(row) <= step]
+            with atomic_open(path) as handle:
+                handle.writelines(json.dumps(row, allow_nan=True) + "\n" for row in kept)
+        later = [p for p in (self.path / "snapshots").glob("*_*.npz") if _file_step(p) > step]
+        later += [p for p in (self.path / "embeddings").glob("step_*.npz") if _file_step(p) > step]
+        for path in later:
+            path.unlink(missing_ok=True)
+
     def remove_temp_files(self) -> int:
         """Delete the temporary files a killed writer left behind (see :func:`atomic_open`).
 
@@ -345,3 +388,15 @@ def _is_run_dir(path: Path) -> bool:
 def _created(store: RunStore) -> float:
     created = (store.status() or {}).get("created", 0)
     return float(created) if isinstance(created, (int, float)) else 0.0
+
+
+def _step_of(row: dict[str, Any]) -> int:
+    """A row's step; a row without a numeric one counts as step 0 (it is kept)."""
+    step = row.get("step", 0)
+    return int(step) if isinstance(step, (int, float)) and math.isfinite(step) else 0
+
+
+def _file_step(path: Path) -> int:
+    """The step in a snapshot's or embedding's file name (``..._0000100.npz``); -1 if none."""
+    tail = path.stem.rsplit("_", 1)[-1]
+    return int(tail) if tail.isdigit() else -1

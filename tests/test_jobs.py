@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -92,13 +94,34 @@ def test_a_run_left_running_by_a_dead_process_is_interrupted_and_resumes(tmp_pat
     second.shutdown()
 
 
-def test_runs_of_a_live_process_are_left_alone(tmp_path):
+def test_runs_of_a_live_process_are_left_alone_and_read_interrupted_once_it_dies(tmp_path):
     runs = tmp_path / "runs"
     store = RunStore(runs / "cli-run")
     store.create({"optim": {"steps": 10}})
     store.write_status("running", pid=os.getppid())
+    holder = subprocess.Popen(  # another process writing the run: it holds the run's lock
+        [sys.executable, "-c", HOLD_LOCK, str(store.path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        JobManager(runs)
+        assert store.status()["state"] == "running"
+        assert store.recorded_status()["state"] == "running"
+    finally:
+        holder.kill()
+        holder.wait()
+    assert store.status()["state"] == "interrupted"  # every viewer, before any manager
     JobManager(runs)
-    assert store.status()["state"] == "running"
+    assert store.recorded_status()["state"] == "interrupted"
+
+
+HOLD_LOCK = """
+import sys, time
+from sslcore.run_lock import RunLock
+lock = RunLock.acquire(sys.argv[1])
+print("locked", flush=True)
+time.sleep(60)
+"""
 
 
 def test_same_seed_same_losses_with_or_without_a_neighbour(tmp_path):

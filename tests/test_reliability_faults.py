@@ -97,7 +97,8 @@ def test_sigkill_mid_training_leaves_an_interrupted_run_that_resumes(tmp_path):
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(30)
-    assert store.status()["state"] == "running"  # what the dead process left
+    assert store.recorded_status()["state"] == "running"  # what the dead process left
+    assert store.status()["state"] == "interrupted"  # what every viewer reads: no writer
 
     manager = JobManager(runs, max_concurrent=1)
     try:

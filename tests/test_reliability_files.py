@@ -124,7 +124,7 @@ def test_foreign_checkpoints_are_refused_by_every_reader(runs, content, message)
         export_safetensors(store.path)
 
 
-def test_a_pickle_payload_in_last_pt_fails_the_resumed_run_without_running(runs, tmp_path):
+def test_a_pickle_payload_in_last_pt_is_refused_at_resume_without_running(runs, tmp_path):
     class Payload:
         def __reduce__(self):
             return (exec, (f"open({str(tmp_path / 'pwned')!r}, 'w').close()",))
@@ -134,9 +134,9 @@ def test_a_pickle_payload_in_last_pt_fails_the_resumed_run_without_running(runs,
     store.write_status("stopped")
     manager = JobManager(runs)
     try:
-        manager.resume_run("evil")
-        status = manager.wait("evil", 120)
+        with pytest.raises(CheckpointError, match="not a safe SSL Lab checkpoint"):
+            manager.resume_run("evil")
     finally:
         manager.shutdown()
-    assert status["state"] == "failed" and "not a safe SSL Lab checkpoint" in status["message"]
+    assert store.status()["state"] == "stopped"  # refused before anything was written
     assert not (tmp_path / "pwned").exists()

@@ -50,7 +50,7 @@ def test_a_symlinked_run_is_neither_listed_nor_opened(tmp_path):
         assert [row["run_id"] for row in manager.list()] == ["mine"]
     finally:
         manager.shutdown()
-    assert secret.status()["state"] == "queued"  # untouched
+    assert secret.recorded_status()["state"] == "queued"  # untouched
 
 
 def test_exported_weights_are_safetensors_equal_to_the_backbone(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,7 +21,7 @@ from sslcore.cli import (
     runs_cmd,
     train_cmd,
 )
-from sslcore.config import ConfigError
+from sslcore.cli.errors import explain, quiet_broken_pipe
 
 COMMANDS = (datasets_cmd, backbones_cmd, objectives_cmd, train_cmd, runs_cmd, eval_cmd, export_cmd)
 
@@ -34,13 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``sslcore`` command; every failure ends as one line on stderr and an exit code
+    (see :mod:`sslcore.cli.errors`)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ConfigError as err:
-        print(f"sslcore: error: {err}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, ValueError) as err:
-        print(f"sslcore: error: {err}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("sslcore: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    except Exception as err:
+        if os.environ.get("SSL_LAB_DEBUG"):
+            raise
+        message, code = explain(err)
+        print(f"sslcore: error: {message}", file=sys.stderr)
+        return code

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sslcore import distributed
 from sslcore.config import RunConfig, load_config, replace
+from sslcore.lifecycle import Writer, begin_resume, create_run, plan_resume
 from sslcore.recipes import augment_preset_dict, recipe_config
 from sslcore.store import RunStore, new_run_id, safe_run_dir
+from sslcore.train.control import RunControl
 from sslcore.train.failures import record_failure
+
+INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
 
 FLAGS = {  # command-line flag -> dotted config field
     "dataset": "data.dataset",
@@ -124,14 +132,41 @@ def join_torchrun(config: RunConfig) -> None:
     distributed.local_batch_size(config.optim.batch_size)
 
 
-def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
+@contextmanager
+def signals_interrupt(control: RunControl) -> Iterator[None]:
+    """While training, Ctrl-C (SIGINT) and SIGTERM ask the loop to finish its step, write a
+    checkpoint and end ``interrupted``; a second signal of the same kind ends the process at
+    once (the run then reads as interrupted from its last periodic checkpoint)."""
+
+    def handle(signum: int, frame: object) -> None:
+        signal.signal(signum, previous[signal.Signals(signum)])  # the next one is not caught
+        control.interrupt(signal.Signals(signum).name)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers (e.g. main() called from a test)
+        return
+    previous = {s: signal.getsignal(s) for s in INTERRUPTING}
+    for signum in INTERRUPTING:
+        signal.signal(signum, handle)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run(writer: Writer | None, store: RunStore, config: RunConfig, quiet: bool) -> int:
+    """Train ``store``'s run in the foreground; ``writer`` holds its lock (None off rank 0)."""
     from sslcore.train import Trainer
 
     main = distributed.is_main()
     quiet = quiet or not main  # one progress line and one summary per torchrun job
     progress = ProgressLine(config.optim.steps, quiet)
+    control = RunControl()
+    resume = writer.resume if writer else True
     try:
-        summary = Trainer(config, store, on_progress=progress).run(resume=resume)
+        with signals_interrupt(control):
+            summary = Trainer(config, store, control, on_progress=progress).run(resume=resume)
     except Exception as err:  # the run directory must say why the run ended
         message = record_failure(store, err, config)
         if isinstance(err, (FileNotFoundError, ValueError)):
@@ -140,6 +175,8 @@ def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
         return 1
     finally:
         distributed.close()
+        if writer is not None:
+            writer.close()
     if not main and summary["state"] != "failed":
         return 0
     if not quiet:
@@ -147,6 +184,13 @@ def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
     if summary["state"] == "failed":
         print(f"sslcore: run {store.run_id} failed: {summary['message']}", file=sys.stderr)
         return 1
+    if summary["state"] == "interrupted":
+        print(
+            f"sslcore: run {store.run_id} interrupted at step {summary['step']} (checkpoint "
+            f"saved); continue with: sslcore resume {store.path}",
+            file=sys.stderr,
+        )
+        return 128 + int(getattr(signal, control.interrupted_by, signal.SIGINT))
     knn = summary.get("knn_accuracy")
     knn0 = summary.get("knn_accuracy_start")
     print(
@@ -159,26 +203,21 @@ def _run(store: RunStore, config: RunConfig, resume: bool, quiet: bool) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
-    from sslcore.config import to_dict
-
     config = config_from_args(args)
     join_torchrun(config)
     run_id = distributed.from_main(new_run_id(config.name or config.objective.name))
-    store = distributed.store_for_this_process(safe_run_dir(args.runs_dir, run_id))
-    store.create(to_dict(config), owner="cli")  # rank 0 only under torchrun
-    return _run(store, config, resume=False, quiet=args.quiet)
+    if not distributed.is_main():  # rank 0 alone creates and writes the run
+        store = distributed.store_for_this_process(safe_run_dir(args.runs_dir, run_id))
+        return _run(None, store, config, quiet=args.quiet)
+    writer = create_run(args.runs_dir, config, owner="cli", run_id=run_id)
+    return _run(writer, writer.store, config, quiet=args.quiet)
 
 
 def resume(args: argparse.Namespace) -> int:
-    from sslcore.config import from_dict, to_dict
-
-    reader = RunStore(args.run_dir)
-    if not reader.exists():
-        raise FileNotFoundError(f"{args.run_dir} is not a run directory (no config.json)")
-    config = from_dict(RunConfig, reader.readable_config())
-    join_torchrun(config)
-    store = distributed.store_for_this_process(args.run_dir)  # rank 0 alone writes
-    if args.steps is not None:
-        config = replace(config, **{"optim.steps": args.steps})
-        store.write_config(to_dict(config))
-    return _run(store, config, resume=True, quiet=args.quiet)
+    plan = plan_resume(RunStore(args.run_dir), args.steps)  # checks all; writes nothing
+    join_torchrun(plan.config)
+    if not distributed.is_main():
+        store = distributed.store_for_this_process(args.run_dir)
+        return _run(None, store, plan.config, quiet=args.quiet)
+    writer = begin_resume(plan)
+    return _run(writer, writer.store, plan.config, quiet=args.quiet)

@@ -22,7 +22,12 @@ def resolve_device(name: str) -> torch.device:
         )
     if name == "mps" and not torch.backends.mps.is_available():
         raise ValueError("device: 'mps' was asked for, but Metal is not available; use auto or cpu")
-    return torch.device(name)
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise ValueError(
+            f"device: {name[:40]!r} is not a device: use auto, cpu, cuda, cuda:<n> or mps"
+        ) from None
 
 
 @functools.cache

@@ -27,6 +27,17 @@ def is_out_of_memory(err: BaseException) -> bool:
     return isinstance(err, RuntimeError) and "out of memory" in str(err).lower()
 
 
+def is_disk_full(err: BaseException) -> bool:
+    """True for "no space left on device", also when torch's checkpoint writer reports it as
+    ``RuntimeError: [enforce fail at inline_container.cc] ... file write failed``."""
+    if isinstance(err, OSError):
+        return err.errno in (errno.ENOSPC, errno.EDQUOT)
+    text = str(err)
+    return isinstance(err, RuntimeError) and (
+        "file write failed" in text or "PytorchStreamWriter failed" in text
+    )
+
+
 def describe_failure(err: BaseException, config: RunConfig) -> str:
     """One line: the error and, for the failures a student can fix, the advice.
 
@@ -41,10 +52,10 @@ def describe_failure(err: BaseException, config: RunConfig) -> str:
             f"out of memory ({text}): lower the batch size (now {config.optim.batch_size}) "
             f"or the image size (now {config.data.image_size}), or pick a smaller backbone"
         )
-    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+    if is_disk_full(err):
         return (
-            f"the disk is full ({text}): free some space, then resume the run; its last "
-            "good checkpoint was kept"
+            f"the disk is full ({text[:100]}): free some space, then resume the run; its "
+            "last good checkpoint was kept"
         )
     return text
 

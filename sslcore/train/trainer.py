@@ -69,8 +69,9 @@ class Trainer:
     def run(self, resume: bool = False) -> dict[str, Any]:
         """Train to ``optim.steps`` (from the last checkpoint when ``resume``); return a summary.
 
-        The final state is written to status.json: ``finished``, ``stopped`` or ``failed``
-        (divergence). Other exceptions propagate to the caller, which records them.
+        The final state is written to status.json: ``finished``, ``stopped``, ``interrupted``
+        (a signal, see :meth:`RunControl.interrupt`) or ``failed`` (divergence). Other
+        exceptions propagate to the caller, which records them.
         """
         cfg = self.config
         if cfg.num_threads:
@@ -111,7 +112,7 @@ class Trainer:
         if not resume and distributed.is_main():
             monitor.save_probe_images(self.store)
 
-        start = 0
+        start, window = 0, None
         if resume and self.store.checkpoint_path().exists():
             state = load_checkpoint(self.store.checkpoint_path(), self.device)
             objective.load_state_dict(state["objective"])
@@ -121,7 +122,7 @@ class Trainer:
             if distributed.rank() < len(streams):
                 data_gen.set_state(streams[distributed.rank()]["data"].cpu())
                 objective.generator.set_state(streams[distributed.rank()]["objective"].cpu())
-            start = int(state["step"])
+            start, window = int(state["step"]), state.get("window")
             self.store.append_event("info", f"resumed from step {start}", start)
 
         # One module for the training steps: DDP around the objective under torchrun.
@@ -137,6 +138,9 @@ class Trainer:
                 return
             if len(every_process) > 1:
                 rng["ranks"] = every_process
+            # The half-summed logging window too, so the first row after a resume averages
+            # the same steps, with the same values, as an uninterrupted run's.
+            log_window = {"since": last_log_step, "loss": loss_sum.clone(), "components": comp_sums}
             save_checkpoint(
                 self.store.checkpoint_path(),
                 {
@@ -145,6 +149,7 @@ class Trainer:
                     "scheduler": scheduler.state_dict(),
                     "step": step,
                     "rng": rng,
+                    "window": log_window,
                     "config": to_dict(cfg),
                     "image": {"channels": image.channels, "size": image.size},
                 },
@@ -162,15 +167,20 @@ class Trainer:
             world_size=distributed.world_size(),
             precision=str(self.autocast_dtype or "fp32").replace("torch.", ""),
         )
-        if start == 0:
+        if not resume:
             self._monitor_step(monitor, objective, 0, None, n_views)
         loss_sum = torch.zeros((), device=self.device)
         comp_sums: dict[str, torch.Tensor] = {}
         last_log_time, last_log_step, data_time = time.perf_counter(), start, 0.0
+        if window is not None:
+            loss_sum += window["loss"].to(self.device)
+            comp_sums = {k: v.to(self.device) for k, v in window["components"].items()}
+            last_log_step = int(window["since"])
         run_start = time.perf_counter()
         for step in range(start, total):
-            if self._handle_control(step, checkpoint):
-                return self._summary("stopped", step)
+            ended = self._handle_control(step, checkpoint)
+            if ended:
+                return self._summary(ended, step)
             objective.train()
             # Dropout (the text transformer's: SimCSE's views) draws from torch's global
             # generator, which no generator argument reaches. Seeding it from (seed, step) makes
@@ -274,14 +284,14 @@ class Trainer:
             return
         backbone.compile()
 
-    def _handle_control(self, step: int, checkpoint: Callable[[int], None]) -> bool:
-        """Honour pause and stop between steps; True when the run must end now.
+    def _handle_control(self, step: int, checkpoint: Callable[[int], None]) -> str:
+        """Honour pause, stop and interrupt between steps; the state to end in ("" to go on).
 
         Under torchrun every process acts on rank 0's request, read at logging steps (one
         broadcast), so all of them take the same steps and none waits for a missing partner.
         """
         if distributed.world_size() > 1 and step % self.config.monitor.log_every:
-            return False
+            return ""
         request = self._request()
         if request == "pause":
             self.store.write_status("paused", step=step, message="paused")
@@ -291,9 +301,11 @@ class Trainer:
             self.store.write_status("running", step=step, message="training")
         if request == "stop":
             checkpoint(step)
-            self.store.append_event("info", f"stopped at step {step}", step)
-            return True
-        return False
+            signal_name = self.control.interrupted_by
+            how = f"interrupted by {signal_name}" if signal_name else "stopped"
+            self.store.append_event("info", f"{how} at step {step}", step)
+            return "interrupted" if signal_name else "stopped"
+        return ""
 
     def _request(self) -> str:
         """``stop``, ``pause`` or ``run``: what rank 0's control asks, the same on every process."""
@@ -322,7 +334,12 @@ class Trainer:
         metrics = self.store.metrics()
         losses = [m["loss"] for m in metrics if "loss" in m]
         knn = [m["knn_accuracy"] for m in metrics if "knn_accuracy" in m]
-        message = {"finished": "finished", "stopped": f"stopped at step {step}"}[state]
+        message = {
+            "finished": "finished",
+            "stopped": f"stopped at step {step}",
+            "interrupted": f"interrupted by {self.control.interrupted_by} at step {step}; "
+            "resume it to continue from there",
+        }[state]
         self.store.write_status(state, step=step, message=message, finished=time.time())
         return {
             "state": state,
