@@ -7,14 +7,27 @@ notebook, the ``sslcore`` command line, or the dashboard.
 __version__ = "0.1.0"
 
 
+API = ("Run", "RunStatus", "load_run", "runs")  # the notebook API (sslcore.api)
+
+
 def __getattr__(name: str) -> object:
-    """``sslcore.load_backbone`` (:func:`sslcore.export.backbone.load_backbone`), imported on first
-    use: it needs torch, which ``import sslcore.config`` and the CLI's start must not wait for."""
+    """``sslcore.load_backbone`` (:func:`sslcore.export.backbone.load_backbone`) and the notebook
+    API (:mod:`sslcore.api`: ``sslcore.train(...)``, ``sslcore.load_run(path)``, ...), imported on
+    first use: they need torch, which ``import sslcore.config`` and the CLI's start must not wait
+    for. ``sslcore.train`` is the subpackage :mod:`sslcore.train`, which answers a call."""
     if name == "load_backbone":
         from sslcore.export.backbone import load_backbone
 
         return load_backbone
+    if name == "train":
+        import sslcore.train
+
+        return sslcore.train
+    if name in API:
+        import sslcore.api
+
+        return getattr(sslcore.api, name)
     raise AttributeError(f"module 'sslcore' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "load_backbone"]
+__all__ = ["__version__", "load_backbone", "train", *API]
