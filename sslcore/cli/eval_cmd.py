@@ -10,13 +10,23 @@ import argparse
 import json
 from typing import Any
 
+from sslcore.cli.config_flags import DATASETS, config_field
+from sslcore.config import field_choices
 from sslcore.eval.run_eval import PROTOCOLS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="evaluate a run: kNN, linear probe, fine-tuning, probes, ...")
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory")
-    p.add_argument("--protocol", required=True, choices=PROTOCOLS)
+    p.add_argument(
+        "--protocol",
+        required=True,
+        choices=PROTOCOLS,
+        help="knn and linear: probes of the frozen features; finetune: train the backbone too; "
+        "supervised: the same network from scratch; label-efficiency: accuracy by labels "
+        "used; probes: generative factors; collapse: rank and spread; perplexity: language "
+        "models",
+    )
     p.add_argument(
         "--labels-fraction",
         type=float,
@@ -26,12 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--dataset",
         default=None,
+        choices=DATASETS,
+        metavar="NAME",
         help="evaluate on this dataset instead of the run's own (transfer), e.g. digits; its "
         "images are converted to the backbone's channels and size, and the result says how",
     )
     p.add_argument("--steps", type=int, help="fine-tuning steps (finetune, supervised, "
                    "label-efficiency)")  # fmt: skip
-    p.add_argument("--device", help="cpu, cuda, mps or auto (default: the run's device)")
+    p.add_argument(
+        "--device",
+        choices=field_choices(config_field("device")),
+        help="where to compute (default: the run's device)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=evaluate)
 

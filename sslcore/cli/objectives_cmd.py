@@ -45,7 +45,9 @@ def describe_objectives() -> list[dict[str, Any]]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("objectives", help="list the self-supervised objectives")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--json", action="store_true", help="print a JSON list with every hyperparameter"
+    )
     p.set_defaults(func=show_objectives)
 
 

@@ -12,8 +12,10 @@ from sslcore.store import list_runs
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("runs", help="list the runs in a runs directory")
-    p.add_argument("--runs-dir", type=Path, default=Path("runs"))
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--runs-dir", type=Path, default=Path("runs"), help="the folder of runs (./runs)"
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.set_defaults(func=show_runs)
 
 

@@ -6,14 +6,16 @@ import argparse
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sslcore import distributed
-from sslcore.config import RunConfig, load_config, replace
+from sslcore.augment.presets import PRESET_SETTINGS
+from sslcore.cli.config_flags import add_config_flag, config_field
+from sslcore.cli.progress import Progress
+from sslcore.config import RunConfig, field_choices, load_config, replace
 from sslcore.lifecycle import Writer, begin_resume, create_run, plan_resume
 from sslcore.recipes import augment_preset_dict, recipe_config
 from sslcore.store import RunStore, new_run_id, safe_run_dir
@@ -24,6 +26,7 @@ INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
 
 FLAGS = {  # command-line flag -> dotted config field
     "dataset": "data.dataset",
+    "download": "data.download",
     "image_size": "data.image_size",
     "backbone": "backbone.name",
     "steps": "optim.steps",
@@ -39,22 +42,21 @@ FLAGS = {  # command-line flag -> dotted config field
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a run in the foreground")
-    p.add_argument("--config", type=Path, help="a RunConfig as JSON or YAML")
-    p.add_argument("--objective", help="objective name; loads its default recipe")
+    p.add_argument("--config", type=Path, help="a RunConfig as JSON or YAML to start from")
     p.add_argument(
-        "--augment", help="augmentation preset (none, weak, simclr, byol, photo, photo_byol, mae)"
+        "--objective",
+        choices=field_choices(config_field("objective.name")),
+        metavar="NAME",
+        help="the self-supervised method; loads its recipe (augmentations, backbone, optimiser) "
+        "for the dataset, which the flags after it override; one of: %(choices)s",
     )
-    p.add_argument("--dataset")
-    p.add_argument("--image-size", type=int)
-    p.add_argument("--backbone")
-    p.add_argument("--steps", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--optimizer")
-    p.add_argument("--precision")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--device")
-    p.add_argument("--name")
+    p.add_argument(
+        "--augment",
+        choices=list(PRESET_SETTINGS),
+        help="an augmentation preset instead of the recipe's",
+    )
+    for flag, dotted in FLAGS.items():
+        add_config_flag(p, flag, dotted)
     p.add_argument(
         "--set",
         action="append",
@@ -62,14 +64,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FIELD=VALUE",
         help="any config field by its dotted path, e.g. --set monitor.eval_every=25",
     )
-    p.add_argument("--runs-dir", type=Path, default=Path("runs"))
-    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument(
+        "--runs-dir", type=Path, default=Path("runs"), help="where the run folder goes (./runs)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or lines")
     p.set_defaults(func=train)
 
     r = sub.add_parser("resume", help="continue a run from its last checkpoint")
-    r.add_argument("run_dir", type=Path)
+    r.add_argument("run_dir", type=Path, help="the run directory to continue")
     r.add_argument("--steps", type=int, help="new total number of steps")
-    r.add_argument("--quiet", action="store_true")
+    r.add_argument("--quiet", action="store_true", help="no progress bar or lines")
     r.set_defaults(func=resume)
 
 
@@ -104,24 +108,6 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         key, value = item.split("=", 1)
         changes[key.strip()] = _parse_value(value)
     return replace(config, **changes) if changes else config
-
-
-class ProgressLine:
-    """One self-rewriting line on stderr: step, loss, kNN, images/s, ETA."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total, self.quiet, self.knn = total, quiet, None
-
-    def __call__(self, row: dict[str, Any]) -> None:
-        if self.quiet:
-            return
-        done = int(30 * row["step"] / self.total)
-        eta = time.strftime("%M:%S", time.gmtime(row.get("eta_s", 0)))
-        line = (
-            f"\r[{'#' * done}{'.' * (30 - done)}] step {row['step']}/{self.total}  "
-            f"loss {row['loss']:.4f}  {row['images_per_s']:.0f} img/s  ETA {eta}"
-        )
-        print(line, end="", file=sys.stderr, flush=True)
 
 
 def join_torchrun(config: RunConfig) -> None:
@@ -161,7 +147,7 @@ def _run(writer: Writer | None, store: RunStore, config: RunConfig, quiet: bool)
 
     main = distributed.is_main()
     quiet = quiet or not main  # one progress line and one summary per torchrun job
-    progress = ProgressLine(config.optim.steps, quiet)
+    progress = Progress(config.optim.steps, quiet)
     control = RunControl()
     resume = writer.resume if writer else True
     try:
@@ -174,13 +160,12 @@ def _run(writer: Writer | None, store: RunStore, config: RunConfig, quiet: bool)
         print(f"sslcore: run {store.run_id} failed: {message}", file=sys.stderr)
         return 1
     finally:
+        progress.close()
         distributed.close()
         if writer is not None:
             writer.close()
     if not main and summary["state"] != "failed":
         return 0
-    if not quiet:
-        print(file=sys.stderr)
     if summary["state"] == "failed":
         print(f"sslcore: run {store.run_id} failed: {summary['message']}", file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from shlex import quote
 
 import numpy as np
 import torch
@@ -229,11 +230,13 @@ def load_torchvision_set(
         _download(name, folder)
     missing = _missing_files(source, folder, split)
     if missing:
+        command = f"sslcore train --dataset {name} --download --set data.root={quote(str(folder))}"
         raise FileNotFoundError(
             f"{name} ({split}) is not in the data root {folder}: missing "
-            f"{', '.join(str(p) for p in missing)}. Turn on Download (--download; "
-            f"{source.download_size}), or copy the files into {folder / source.folder}, or set "
-            "the data root (data.root / $SSL_LAB_DATA) to the folder that holds them."
+            f"{', '.join(str(p) for p in missing)}. Turn on Download ({source.download_size}: "
+            f"the lab's Download switch, or `{command}`), or copy the files into "
+            f"{folder / source.folder}, or set the data root (data.root / $SSL_LAB_DATA) to the "
+            "folder that holds them."
         )
     if name in ("mnist", "fashion_mnist"):
         images, labels = _read_mnist(name, folder, split)
