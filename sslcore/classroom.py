@@ -35,9 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 import yaml
 
-from sslcore.config import ConfigError, RunConfig
+from sslcore.backbones import BACKBONES, build_backbone
+from sslcore.config import ConfigError, RunConfig, load_yaml, quote
 from sslcore.data.roots import is_inside, resolve_roots
 
 CLASSROOM_ENV = "SSL_LAB_CLASSROOM"  # path of the policy file (set by ``ssl-lab --classroom``)
@@ -61,6 +63,9 @@ class ClassroomPolicy:
     max_batch_size: int = 256
     max_image_size: int = 64
     max_train_size: int = 20000
+    max_threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    max_backbone_params: int = 12_000_000  # a ResNet-18 has 11.2 million
+    max_probe_size: int = 2000
     allowed_backbones: tuple[str, ...] = ()
     allowed_data_roots: tuple[str, ...] = ()
     teachers: tuple[str, ...] = ()
@@ -70,31 +75,30 @@ class ClassroomPolicy:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
+            value, name = getattr(self, f.name), f"classroom.{f.name}"
             if f.type == "int" and (not isinstance(value, int) or isinstance(value, bool)):
-                raise ConfigError(f"classroom.{f.name}", f"{value!r} is not an integer")
+                raise ConfigError(name, f"{quote(value)} is not an integer")
             if f.type == "int" and value < (0 if f.name == "max_queued" else 1):
-                raise ConfigError(f"classroom.{f.name}", f"{value!r} is not allowed: at least 1")
+                raise ConfigError(name, f"{quote(value)} is not allowed: at least 1")
             if f.type == "str" and not isinstance(value, str):
-                raise ConfigError(f"classroom.{f.name}", f"{value!r} is not a string")
+                raise ConfigError(name, f"{quote(value)} is not a string")
             if f.type == "tuple[str, ...]":
                 if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                    raise ConfigError(f"classroom.{f.name}", f"{value!r} is not a list of strings")
+                    raise ConfigError(name, f"{quote(value)} is not a list of strings")
                 object.__setattr__(self, f.name, tuple(value))
         if not isinstance(self.require_login, bool):
-            raise ConfigError("classroom.require_login", f"{self.require_login!r} is not a bool")
+            login = quote(self.require_login)
+            raise ConfigError("classroom.require_login", f"{login} is not true or false")
         if self.teacher_token and len(self.teacher_token) < MIN_TOKEN_LENGTH:
             raise ConfigError(
                 "classroom.teacher_token",
                 f"is too short to be a secret: use at least {MIN_TOKEN_LENGTH} characters",
             )
-        from sslcore.backbones import BACKBONES
-
         unknown = [b for b in self.allowed_backbones if b not in BACKBONES]
         if unknown:
             raise ConfigError(
                 "classroom.allowed_backbones",
-                f"{unknown[0]!r} is not a backbone; known: {', '.join(BACKBONES)}",
+                f"{quote(unknown[0])} is not a backbone; known: {', '.join(BACKBONES)}",
             )
 
     def is_teacher(self, user: str = "", token: str = "") -> bool:
@@ -130,7 +134,7 @@ def load_policy(path: str | Path) -> ClassroomPolicy:
         if path.suffix == ".toml":
             data = tomllib.loads(text)
         elif path.suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text) or {}
+            data = load_yaml(text, "classroom") or {}
         else:
             data = json.loads(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as err:
@@ -204,9 +208,20 @@ def check_config(policy: ClassroomPolicy, config: RunConfig) -> None:
         ("optim.batch_size", config.optim.batch_size, policy.max_batch_size),
         ("data.image_size", config.data.image_size, policy.max_image_size),
         ("data.train_size", config.data.train_size, policy.max_train_size),
+        ("data.test_size", config.data.test_size, policy.max_train_size),
+        ("monitor.probe_size", config.monitor.probe_size, policy.max_probe_size),
+        # 0 means "every core"; more threads than cores only slow everyone down.
+        ("num_threads", config.num_threads, policy.max_threads),
     ):
         if value > limit:
             raise _above(field_name, value, limit)
+    params = backbone_parameters(config)
+    if params > policy.max_backbone_params:
+        raise LimitError(
+            "backbone",
+            f"this backbone has {params / 1e6:.1f} million weights, above this class's limit of "
+            f"{policy.max_backbone_params / 1e6:.1f} million: make it narrower or shallower",
+        )
     if policy.allowed_backbones and config.backbone.name not in policy.allowed_backbones:
         raise LimitError(
             "backbone.name",
@@ -214,6 +229,17 @@ def check_config(policy: ClassroomPolicy, config: RunConfig) -> None:
             f"{', '.join(policy.allowed_backbones)}",
         )
     check_data_paths(policy, config)
+
+
+def backbone_parameters(config: RunConfig) -> int:
+    """How many weights the run's backbone has, counted on the meta device (no memory, no
+    time): the model-size knob whatever the family (width, ViT depth and dimension, timm)."""
+    if config.backbone.name not in BACKBONES:
+        return 0  # not a built-in backbone: refused elsewhere, or counted by its own family
+    channels = 3 if config.backbone.name != "text_transformer" else 256  # a byte-size vocabulary
+    with torch.device("meta"):
+        model = build_backbone(config.backbone, channels, config.data.image_size)
+    return sum(p.numel() for p in model.parameters())
 
 
 def check_capacity(policy: ClassroomPolicy, user_active: int, queued: int, slot_free: bool) -> None:

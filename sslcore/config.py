@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +22,52 @@ import yaml
 T = TypeVar("T")
 
 
+MAX_MESSAGE_CHARS = 400  # an error names the problem; it never replays a huge input
+MAX_CONFIG_CHARS = 1_000_000  # a config file or value is text of a few kilobytes
+
+
 class ConfigError(ValueError):
     """A configuration value is not allowed. ``field`` is its dotted path (``optim.lr``)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}" if field else message)
+        field = field if len(field) <= 100 else field[:97] + "..."
+        text = f"{field}: {message}" if field else message
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[: MAX_MESSAGE_CHARS - 3] + "..."
+        super().__init__(text)
         self.field = field
         self.reason = message
+
+
+_SHORT = reprlib.Repr()  # Python 3.11's Repr takes no keywords
+_SHORT.maxstring = _SHORT.maxother = 100
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+_SHORT.maxlevel = 3
+
+
+def quote(value: Any) -> str:
+    """``repr(value)`` cut to about 100 characters, in time and memory bounded whatever the
+    value (a few hundred bytes of YAML may describe a structure too big to print)."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def load_yaml(text: str, where: str = "") -> Any:
+    """YAML text as plain data, refusing what a config never needs and an attacker would use.
+
+    YAML anchors and aliases (``&a`` / ``*a``) are refused: nested, a 475-byte file describes
+    a structure of billions of items ("billion laughs") that any message or copy of it expands.
+    Text above :data:`MAX_CONFIG_CHARS` is refused before it is parsed.
+
+    Raises:
+        ConfigError: too long, or with aliases (``where`` names the file or field).
+        yaml.YAMLError: the text is not YAML.
+    """
+    if len(text) > MAX_CONFIG_CHARS:
+        raise ConfigError(where, f"is {len(text):,} characters; a config is at most 1 MB")
+    if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):
+        raise ConfigError(where, "YAML aliases (*name) are not allowed in a config: write it out")
+    return yaml.safe_load(text)
 
 
 def spec(
@@ -100,16 +140,17 @@ def check_fields(obj: Any, prefix: str) -> None:
         if not ok_type:
             raise ConfigError(
                 path,
-                f"{value!r} is not allowed: {_describe_allowed(f, kind)} is expected",
+                f"{quote(value)} is not allowed: {_describe_allowed(f, kind)} is expected",
             )
         if kind in (int, float):
             lo, hi = f.metadata.get("min"), f.metadata.get("max")
             if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise ConfigError(path, f"{value!r} is not allowed: {_describe_allowed(f, kind)}")
+                allowed = _describe_allowed(f, kind)
+                raise ConfigError(path, f"{quote(value)} is not allowed: {allowed}")
         choices = field_choices(f)
         if kind is str and choices is not None and value not in choices:
             raise ConfigError(
-                path, f"{value!r} is not one of the allowed values: {', '.join(choices)}"
+                path, f"{quote(value)} is not one of the allowed values: {', '.join(choices)}"
             )
 
 
@@ -501,7 +542,9 @@ def load_config(path: str | Path) -> RunConfig:
     except OSError as err:
         raise ConfigError("", f"cannot read config file {path}: {err.strerror}") from None
     try:
-        data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+        if len(text) > MAX_CONFIG_CHARS:
+            raise ConfigError("", f"{path} is {len(text):,} characters; a config is at most 1 MB")
+        data = load_yaml(text, str(path)) if path.suffix in (".yaml", ".yml") else json.loads(text)
     except (yaml.YAMLError, json.JSONDecodeError) as err:
         raise ConfigError("", f"{path} is not valid {path.suffix[1:].upper()}: {err}") from None
     return from_dict(RunConfig, data or {})

@@ -141,8 +141,21 @@ def _labels_and_classes(
     y = _check_labels(_array(archive, name, path), n, path, name)
     n_classes = max(n_classes, int(y.max()) + 1)
     if "classes" not in archive.files:
+        # The class list is built from the largest label: bound it by what the file holds
+        # before allocating it (a 30 KB file with a label of 2**40 must not take the server).
+        labelled = sum(_array(archive, k, path).shape[0] for k in _label_arrays(archive))
+        if n_classes > labelled:
+            raise ValueError(
+                f"{path}: the labels go up to {n_classes - 1}, but the archive holds only "
+                f"{labelled} labelled images: number the classes 0, 1, 2, ... or name them "
+                "in an array 'classes'"
+            )
         return y, [str(i) for i in range(n_classes)]
     return y, _check_classes(_array(archive, "classes", path), n_classes, path)
+
+
+def _label_arrays(archive: np.lib.npyio.NpzFile) -> list[str]:
+    return [k for k in ("y", "y_train", "y_test") if k in archive.files]
 
 
 def _label_count(archive: np.lib.npyio.NpzFile, path: Path) -> int:
