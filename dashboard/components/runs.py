@@ -4,8 +4,11 @@ Every page reads runs through their directories (:class:`sslcore.store.RunStore`
 trained in this process, one finished last week and one written by the CLI on a cluster look
 the same; only Start, Pause, Resume and Stop go through the job manager.
 
-In classroom mode a student sees only their own runs (every page lists runs through here) and
-the teacher sees them all; the job manager checks the same owner again on every control.
+Who may pause, resume and stop a run live in this server: outside classroom mode, any tab (a
+projector's window and the teacher's laptop drive the same run); in classroom mode, any tab of
+the run's owner (the same login, or the same owner token in the URL) and the teacher. A student
+sees only their own runs there (every page lists runs through here) and the teacher sees them
+all; the job manager checks the same owner again on every control.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ def visible(store: RunStore) -> bool:
 
 
 def control_owner() -> str | None:
-    """The owner the job manager checks controls against; None (anyone's run) for the teacher."""
-    return None if state.is_teacher() else state.owner()
+    """The owner the job manager checks controls against; None (anyone's run) outside
+    classroom mode and for the teacher."""
+    return None if state.classroom() is None or state.is_teacher() else state.owner()
 
 
 def start(config: RunConfig) -> str | None:
@@ -101,8 +105,8 @@ def pick_run(label: str, key: str, preferred: str = "") -> RunStore | None:
 
 
 def is_controllable(store: RunStore) -> bool:
-    """True when this tab may pause and stop the run: it runs here, and this tab owns it (or
-    is the teacher's)."""
-    owner = (store.status() or {}).get("owner", "")
-    mine = state.is_teacher() or owner in ("", state.owner())
-    return manager().is_live(store.run_id) and mine
+    """True when this tab may pause, resume and stop the run: it is live in this server, and
+    :func:`control_owner` lets this tab control it."""
+    owner = control_owner()
+    allowed = owner is None or (store.status() or {}).get("owner", "") in ("", owner)
+    return allowed and manager().is_live(store.run_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -27,56 +28,57 @@ def start_new() -> None:
 
 
 def render_controls(store: RunStore | None) -> None:
+    """Start, and Pause / Resume / Stop as the run's state allows, read from its directory now.
+
+    Drawn inside the run's polling fragment, so the buttons follow the run whoever moved it:
+    this tab, another tab, or the teacher's laptop driving the projector's window.
+    """
     status: dict[str, Any] = (store.status() or {}) if store else {}
-    live = store is not None and runs.manager().is_live(store.run_id)
-    mine = store is not None and runs.is_controllable(store)
+    run_state = status.get("state")
+    may_control = store is not None and runs.is_controllable(store)
     run_id = store.run_id if store else ""
     start, pause, resume, stop = st.columns(4)
-    start.button(
+    if start.button(
         "Start a new run",
         type="primary",
         icon=":material/play_arrow:",
-        on_click=start_new,
         width="stretch",
         key="train-start",
         help="Train the setup from the Setup page.",
-    )
-    pause.button(
-        "Pause",
-        icon=":material/pause:",
-        on_click=runs.control,
-        args=("pause", run_id),
-        disabled=not (mine and status.get("state") == "running"),
-        width="stretch",
-        key="train-pause",
-    )
-    resume.button(
-        "Resume",
-        icon=":material/resume:",
-        on_click=runs.control,
-        args=("resume", run_id),
-        disabled=not (mine and status.get("state") == "paused"),
-        width="stretch",
-        key="train-resume",
-    )
-    stop.button(
-        "Stop",
-        icon=":material/stop:",
-        on_click=runs.control,
-        args=("stop", run_id),
-        disabled=not (mine and live),
-        width="stretch",
-        key="train-stop",
-    )
+    ):
+        start_new()
+        st.rerun(scope="app")  # the page follows the new run (not only this fragment)
+    for column, (label, icon, action, allowed) in zip(
+        (pause, resume, stop),
+        (
+            ("Pause", ":material/pause:", "pause", run_state == "running"),
+            ("Resume", ":material/resume:", "resume", run_state == "paused"),
+            ("Stop", ":material/stop:", "stop", run_state in ACTIVE_STATES),
+        ),
+        strict=True,
+    ):
+        column.button(
+            label,
+            icon=icon,
+            on_click=runs.control,
+            args=(action, run_id),
+            disabled=not (may_control and allowed),
+            width="stretch",
+            key=f"train-{action}",
+        )
     if st.session_state.get(state.START_ERROR):
         st.error(st.session_state.pop(state.START_ERROR), icon=":material/error:")
-    if store is not None and live and not mine:  # outside classroom mode: all runs are shown
-        st.caption("This run was started from another tab or browser: you can watch it here.")
-    elif store is not None and not live and status.get("state") in ACTIVE_STATES:
+    if store is not None and run_state in ACTIVE_STATES and not runs.manager().is_live(run_id):
         st.caption(
             "This run is written by another process (the command line or a cluster "
             "job): it updates live, read-only."
         )
+
+
+def render_run(run_path: Path, was_active: bool) -> None:
+    """The controls and the live view of the run at ``run_path`` (one polling fragment)."""
+    render_controls(RunStore(run_path))
+    live_run.render_live(run_path, was_active)
 
 
 def render() -> None:
@@ -89,8 +91,8 @@ def render() -> None:
     store = runs.pick_run("Run", state.TRAIN_RUN, preferred=state.run_id())
     if store is not None and store.run_id != state.run_id():
         state.follow_run(store.run_id)
-    render_controls(store)
     if store is None:
+        render_controls(None)
         st.info(
             "No run yet. Choose a setup on the **Setup** page (the default is a good first "
             "lesson), then press **Start a new run**.",
@@ -104,7 +106,7 @@ def render() -> None:
         unsafe_allow_html=True,
     )
     active = (store.status() or {}).get("state") in ACTIVE_STATES
-    panel = st.fragment(live_run.render_live, run_every=POLL_SECONDS if active else None)
+    panel = st.fragment(render_run, run_every=POLL_SECONDS if active else None)
     panel(store.path, active)
     with st.expander("Downloads", icon=":material/download:"):
         downloads.render(store)
