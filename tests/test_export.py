@@ -190,3 +190,31 @@ def test_a_run_id_is_looked_up_in_the_runs_directory(convnet_run, tmp_path, caps
 def test_loading_code_names_the_torchvision_builder_of_each_resnet():
     config = tiny_config(**{"backbone.name": "resnet50"})
     assert "torchvision.models.resnet50()" in loading_code(config, 3)
+
+
+def test_the_archive_holds_the_exported_files(resnet_run):
+    import io
+    import zipfile
+
+    from sslcore.export import export_archive
+
+    with zipfile.ZipFile(io.BytesIO(export_archive(resnet_run.path, "torchvision"))) as archive:
+        assert sorted(archive.namelist()) == ["backbone-torchvision.pt", "backbone-torchvision.py"]
+
+
+def test_the_dashboard_offers_both_exports_and_disables_what_a_run_cannot_give(convnet_run):
+    from streamlit.testing.v1 import AppTest
+
+    def buttons(run_path: str) -> None:
+        from pathlib import Path
+
+        from dashboard.components import downloads
+        from sslcore.store import RunStore
+
+        downloads.render(RunStore(Path(run_path)))
+
+    at = AppTest.from_function(buttons, args=(str(convnet_run.path),)).run()
+    assert not at.exception
+    shown = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
+    assert shown["TensorBoard projector (.zip)"] is False
+    assert shown["For torchvision (.zip)"] is True  # a convnet has no torchvision model

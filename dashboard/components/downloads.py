@@ -1,4 +1,5 @@
-"""Download buttons for a run: backbone weights, embeddings, metrics and config.
+"""Download buttons for a run: backbone weights, embeddings, metrics and config, and the exports
+of ``sslcore export`` (a torchvision state dict, TensorBoard projector files).
 
 Files are made only when a button is pressed (the buttons take functions), so a page that
 polls a live run never re-reads the checkpoint.
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from sslcore.export import export_archive
+from sslcore.export.torchvision_format import SUPPORTED
 from sslcore.store import RunStore
 from sslcore.train.checkpoint import export_safetensors
 
@@ -41,7 +44,7 @@ def metrics_csv(store: RunStore) -> str:
 
 
 def render(store: RunStore) -> None:
-    """Four download buttons in a row; each is disabled when its file does not exist yet."""
+    """Six download buttons in two rows; each is disabled when its file does not exist yet."""
     run_id = store.run_id
     weights, embeddings, metrics, config = st.columns(4)
     weights.download_button(
@@ -81,4 +84,31 @@ def render(store: RunStore) -> None:
         icon=":material/download:",
         on_click="ignore",
         key=f"dl-config-{run_id}",
+    )
+    has_weights = store.checkpoint_path().exists()
+    backbone = (store.config() or {}).get("backbone", {}).get("name", "")
+    torchvision, projector, _, _ = st.columns(4)
+    torchvision.download_button(
+        "For torchvision (.zip)",
+        lambda: export_archive(store.path, "torchvision"),
+        file_name=f"{run_id}-torchvision.zip",
+        mime="application/zip",
+        disabled=not has_weights or backbone not in SUPPORTED,
+        help="A state dict that a stock torchvision model loads with strict=True, and the lines "
+        f"that build it ({', '.join(SUPPORTED)}; other backbones: the .safetensors file).",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"dl-torchvision-{run_id}",
+    )
+    projector.download_button(
+        "TensorBoard projector (.zip)",
+        lambda: export_archive(store.path, "projector"),
+        file_name=f"{run_id}-projector.zip",
+        mime="application/zip",
+        disabled=not store.embedding_steps(),
+        help="The latest embeddings with labels, factors and thumbnails: unzip into a folder "
+        "and run tensorboard --logdir on it (the Projector tab).",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"dl-projector-{run_id}",
     )

@@ -13,6 +13,9 @@ Three formats, each written into a folder by :func:`export_run`:
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,4 +81,14 @@ def export_run(run_dir: str | Path, fmt: str, out_dir: str | Path) -> list[Path]
     return EXPORTERS[fmt](run_dir, Path(out_dir))
 
 
-__all__ = ["FORMATS", "export_run"]
+def export_archive(run_dir: str | Path, fmt: str) -> bytes:
+    """The files of :func:`export_run` as one zip archive, for a download button."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in export_run(run_dir, fmt, Path(folder)):
+                archive.write(path, path.name)
+    return buffer.getvalue()
+
+
+__all__ = ["FORMATS", "export_archive", "export_run"]
