@@ -127,6 +127,10 @@ def test_a_grey_vit_exports_to_torchvision_vision_transformer(
         expected = lab(images.float() / 255)
     h = torchvision_features(code, tmp_path, images, monkeypatch)
     torch.testing.assert_close(h, expected, rtol=1e-4, atol=1e-5)
+    model = sslcore.load_backbone(grey_vit_run.path)
+    photo = np.full((20, 30, 3), (255, 0, 0), dtype=np.uint8)  # red: luminance 0.299
+    x = model.preprocess(photo)
+    assert x.shape == (1, 16, 16) and torch.allclose(x, torch.tensor(76 / 255))
 
 
 def test_a_convnet_refuses_torchvision_naming_what_is_supported(convnet_run, tmp_path, capsys):

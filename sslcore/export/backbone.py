@@ -14,6 +14,7 @@ from sslcore.data.resize import resize_images
 from sslcore.export.torchvision_format import MEAN, STD
 from sslcore.store import RunStore
 from sslcore.train import checkpoint
+from sslcore.transfer.adapt import convert_channels
 
 
 class TrainedBackbone(nn.Module):
@@ -51,8 +52,9 @@ class TrainedBackbone(nn.Module):
         """One image -> (channels, input_size, input_size) float in [0, 1].
 
         Accepts a PIL image or a uint8 array/tensor shaped (H, W), (H, W, C) or (C, H, W). Like
-        the lab's datasets: converted to the backbone's channels, the largest centred square
-        cut out, resized bilinearly with antialiasing.
+        the lab's datasets and transfer evaluations: converted to the backbone's channels (grey
+        copied to RGB, RGB to luminance), the largest centred square cut out, resized bilinearly
+        with antialiasing.
         """
         if hasattr(image, "convert"):  # a PIL image
             image = np.asarray(image.convert("L" if self.channels == 1 else "RGB"))
@@ -61,12 +63,8 @@ class TrainedBackbone(nn.Module):
             pixels = pixels.unsqueeze(0)  # (1, H, W)
         elif pixels.shape[-1] in (1, 3, 4) and pixels.shape[0] not in (1, 3, 4):
             pixels = pixels.permute(2, 0, 1)  # (H, W, C) -> (C, H, W)
-        pixels = pixels[:3]  # drop alpha
-        if pixels.shape[0] != self.channels:  # grey <-> RGB as the lab converts them
-            grey = pixels.float().mean(0, keepdim=True).round().to(torch.uint8)
-            pixels = grey if self.channels == 1 else grey.expand(3, -1, -1)
-        resized = resize_images(pixels.unsqueeze(0), self.input_size)[0]
-        return resized.float() / 255.0
+        batch = convert_channels(pixels[:3].unsqueeze(0), self.channels)  # alpha dropped
+        return resize_images(batch, self.input_size)[0].float() / 255.0
 
 
 def load_backbone(run_dir: str | Path, map_location: str | torch.device = "cpu") -> TrainedBackbone:
