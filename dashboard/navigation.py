@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+import logging
+from collections.abc import Callable
 
 import streamlit as st
+
+log = logging.getLogger(__name__)
 
 # url path -> (title, icon); each page is dashboard/screens/<url path>.py with a render() function.
 PAGES = {
@@ -21,7 +26,28 @@ def page(name: str) -> st.Page:
     """The ``st.Page`` of one page, served at ``/<name>``."""
     title, icon = PAGES[name]
     render = importlib.import_module(f"dashboard.screens.{name}").render
-    return st.Page(render, title=title, icon=icon, url_path=name)
+    return st.Page(guarded(render), title=title, icon=icon, url_path=name)
+
+
+def guarded(render: Callable[[], None]) -> Callable[[], None]:
+    """``render`` with one promise kept: no stack frame reaches a browser.
+
+    An error a page did not expect is logged with its traceback on the server and shown as one
+    line. Streamlit's own control flow (reruns, page switches) does not derive from
+    ``Exception``, so it passes through. ``client.showErrorDetails`` (set by ``ssl-lab``) does
+    the same for errors outside the pages.
+    """
+
+    @functools.wraps(render)
+    def run() -> None:
+        try:
+            render()
+        except Exception as err:
+            log.exception("page %s failed", render.__module__)
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+            st.error(f"Something went wrong on this page: {first}", icon=":material/error:")
+
+    return run
 
 
 def open_setup() -> None:

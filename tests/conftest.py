@@ -24,9 +24,9 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
-@pytest.fixture
-def lab_server(tmp_path: Path) -> Iterator[str]:
-    """``ssl-lab`` on a free port with a temporary runs directory; stopped by its PID."""
+def serve_lab(tmp_path: Path, *extra_args: str) -> Iterator[str]:
+    """``ssl-lab`` (with ``extra_args``) on a free port and a temporary runs directory; its URL
+    while it serves, stopped by its PID afterwards."""
     require_chromium()
     port = free_port()
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in teardown)
@@ -38,6 +38,7 @@ def lab_server(tmp_path: Path) -> Iterator[str]:
         str(port),
         "--runs-dir",
         str(tmp_path / "runs"),
+        *extra_args,
     ]
     server = subprocess.Popen(
         command,
@@ -67,6 +68,20 @@ def lab_server(tmp_path: Path) -> Iterator[str]:
         os.kill(server.pid, signal.SIGKILL)
         server.wait()
     log.close()
+
+
+@pytest.fixture
+def lab_server(tmp_path: Path) -> Iterator[str]:
+    """The lab as one user runs it on their laptop."""
+    yield from serve_lab(tmp_path)
+
+
+@pytest.fixture
+def class_lab_server(tmp_path: Path) -> Iterator[str]:
+    """The lab as a class server: a policy with no folders of the students' own."""
+    policy = tmp_path / "class.json"
+    policy.write_text('{"max_concurrent": 1, "per_user_runs": 1, "max_steps": 200}')
+    yield from serve_lab(tmp_path, "--classroom", str(policy))
 
 
 @pytest.fixture

@@ -130,8 +130,8 @@ def render_data(
     if error is not None and error.field == "data.dataset":
         st.error(error.reason, icon=":material/error:")
     setup = config_form.render_fields(refs(fields, DATA_MAIN[1:]), setup, error)
-    if error is None or not error.field.startswith("data."):
-        data = setup_url.build_config(setup).data if error is None else DataConfig()
+    data = setup_url.section_config(setup, "data")
+    if data is not None:
         try:
             if is_text_dataset(data.dataset):
                 texts, labels = text_samples(dataclasses.asdict(data))
@@ -177,6 +177,29 @@ def render_init(
     return setup_url.with_value(setup, ref, st.session_state[key])
 
 
+def apply_fix(dotted: str, value: Any) -> None:
+    """Set one field's widget (before the page draws it), as if the user had chosen ``value``."""
+    st.session_state[state.form_key(dotted)] = value
+
+
+def render_fix(setup: Mapping[str, Any], error: ConfigError | None) -> None:
+    """A one-click fix for an objective that needs another backbone or dataset."""
+    fix = None if error is None else setup_url.suggested_fix(setup, error)
+    if fix is None:
+        return
+    ref, value = fix
+    label = str(ref.field.metadata.get("label", ref.dotted)).lower()
+    st.button(
+        f"Switch the {label} to {value}",
+        on_click=apply_fix,
+        args=(ref.dotted, value),
+        type="primary",
+        icon=":material/build:",
+        key="setup-fix",
+        help=f"What {setup_url.objective_name(setup)}'s recipe uses.",
+    )
+
+
 def render_model(
     fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
 ) -> dict[str, Any]:
@@ -184,6 +207,7 @@ def render_model(
     setup = config_form.render_fields(refs(fields, MODEL_MAIN[:1]), setup, error)
     setup = render_init(fields[INIT_FROM], setup, error)
     setup = config_form.render_fields(refs(fields, MODEL_MAIN[1:]), setup, error)
+    render_fix(setup, error)
     name = setup_url.objective_name(setup)
     st.info(objective_idea(name), icon=":material/lightbulb:")
     st.button(
@@ -217,34 +241,40 @@ def render_augmentations(
     with preview_column:
         if st.button("New random views", icon=":material/casino:"):
             st.session_state[state.PREVIEW_SEED] += 1
-        config = setup_url.build_config(setup) if error is None else None
-        if config is not None and is_text_dataset(config.data.dataset):
+        data = setup_url.section_config(setup, "data")
+        augment = setup_url.section_config(setup, "augment")
+        if data is not None and augment is not None and is_text_dataset(data.dataset):
             st.info(
                 "Of the augmentations only the crop applies to text: each view keeps a "
                 "random span of the document, that share of its tokens (SimCSE's recipe: "
                 "50-80%). MLM hides tokens itself and next-token prediction needs no views."
             )
             for document, views in text_views_preview(
-                dataclasses.asdict(config.data),
-                dataclasses.asdict(config.augment),
+                dataclasses.asdict(data),
+                dataclasses.asdict(augment),
                 st.session_state[state.PREVIEW_SEED],
             ):
                 text_view.show_line(document, "**document** ")
                 for k, view in enumerate(views, 1):
                     text_view.show_line(view, f"&emsp;**view {k}** ")
-        elif config is not None:
+        elif data is not None and augment is not None:
             from sslcore.objectives import OBJECTIVES
 
-            n_views = max(2, min(PREVIEW_VIEWS, OBJECTIVES[config.objective.name].n_views * 2))
-            views = augmentation_preview(
-                dataclasses.asdict(config.data),
-                dataclasses.asdict(config.augment),
-                st.session_state[state.PREVIEW_SEED],
-                n_views,
-            )
-            image_grid.show_views(
-                views, target=80, caption="Each row: one image and the views the model sees."
-            )
+            objective = OBJECTIVES.get(setup_url.objective_name(setup))
+            n_views = max(2, min(PREVIEW_VIEWS, (objective.n_views if objective else 1) * 2))
+            try:
+                views = augmentation_preview(
+                    dataclasses.asdict(data),
+                    dataclasses.asdict(augment),
+                    st.session_state[state.PREVIEW_SEED],
+                    n_views,
+                )
+            except (OSError, ValueError, RuntimeError) as err:  # the data section says more
+                st.warning(f"Cannot preview the views of {data.dataset}: {err}")
+            else:
+                image_grid.show_views(
+                    views, target=80, caption="Each row: one image and the views the model sees."
+                )
         else:
             st.warning("Fix the setting marked in red to see the views.")
     return setup
