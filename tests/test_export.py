@@ -222,3 +222,47 @@ def test_the_dashboard_offers_both_exports_and_disables_what_a_run_cannot_give(c
     shown = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
     assert shown["TensorBoard projector (.zip)"] is False
     assert shown["For torchvision (.zip)"] is True  # a convnet has no torchvision model
+
+
+def test_tensorboard_itself_serves_the_projector_export(convnet_run, tmp_path, capsys):
+    """A real ``tensorboard --logdir`` reads the files: shape, metadata header, sprite."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from browser_helpers import free_port
+
+    export(convnet_run, "projector", tmp_path, capsys)
+    port = free_port()
+    command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path)]
+    command += ["--port", str(port), "--host", "127.0.0.1"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/data/plugin/projector"
+
+    def get(path: str) -> bytes:
+        with urllib.request.urlopen(f"{base}/{path}", timeout=5) as reply:
+            return reply.read()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                info = json.loads(get("info?run=."))
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "no tensorboard"
+                time.sleep(0.5)
+        (embedding,) = info["embeddings"]
+        n, dim = convnet_run.load_embeddings()["features"].shape
+        assert embedding["tensorShape"] == [n, dim]
+        assert embedding["sprite"]["singleImageDim"] == [16, 16]
+        assert len(get("tensor?run=.&name=features")) == n * dim * 4  # float32 rows
+        assert get("metadata?run=.&name=features").decode().startswith("id\tlabel\t")
+        assert get("sprite_image?run=.&name=features").startswith(b"\x89PNG")
+    finally:
+        os.kill(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

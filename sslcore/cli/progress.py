@@ -46,8 +46,9 @@ class Progress:
         if self.bar is None:
             print(plain_line(row, self.total), file=self.stream, flush=True)
             return
+        postfix = {"loss": f"{row['loss']:.4f}", "img_s": f"{row['images_per_s']:.0f}"}
+        self.bar.set_postfix(postfix, refresh=False)  # drawn once, by the update
         self.bar.update(row["step"] - self.bar.n)  # a resumed run starts part-way
-        self.bar.set_postfix(loss=f"{row['loss']:.4f}", img_s=f"{row['images_per_s']:.0f}")
 
     def close(self) -> None:
         """End the bar (its last state stays on screen); nothing to do for plain lines."""
