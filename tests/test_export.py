@@ -26,6 +26,8 @@ from sslcore.train.checkpoint import load_backbone
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 QUICK = {"optim.steps": 2, "monitor.eval_every": 2, "monitor.checkpoint_every": 2}
+# The monitor embeds the train and test images at every monitor step: few, for a big net.
+SMALL = {"data.train_size": 64, "data.test_size": 64, "monitor.probe_size": 32}
 
 
 def trained(tmp_path_factory, name: str, objective: str = "simclr", **changes) -> RunStore:
@@ -42,14 +44,14 @@ def convnet_run(tmp_path_factory) -> RunStore:
 
 @pytest.fixture(scope="module")
 def resnet_run(tmp_path_factory) -> RunStore:
-    resnet = {"backbone.name": "resnet18", "data.image_size": 32}  # the README's example
+    resnet = {"backbone.name": "resnet18", "data.image_size": 32, **SMALL}  # the README's
     return trained(tmp_path_factory, "resnet", **resnet)
 
 
 @pytest.fixture(scope="module")
 def grey_vit_run(tmp_path_factory) -> RunStore:
     vit = {"backbone.name": "vit_tiny", "backbone.vit_dim": 32, "backbone.vit_depth": 1,
-           "backbone.vit_heads": 2, "data.dataset": "digits"}  # fmt: skip
+           "backbone.vit_heads": 2, "data.dataset": "digits", **SMALL}  # fmt: skip
     return trained(tmp_path_factory, "vit", "mae", **vit)
 
 
@@ -177,8 +179,9 @@ def test_a_large_probe_set_shrinks_the_sprite_to_the_projectors_limit():
     assert picture.size[0] <= MAX_SPRITE_SIDE
 
 
-def test_export_of_a_missing_run_is_one_line_exit_2(tmp_path, capsys):
-    code = main(["export", "nope", "--format", "safetensors", "--runs-dir", str(tmp_path)])
+@pytest.mark.parametrize("run", ["nope", "runs/nope"])
+def test_export_of_a_missing_run_is_one_line_exit_2(tmp_path, capsys, run):
+    code = main(["export", run, "--format", "safetensors", "--runs-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "not a run directory" in err
 
@@ -266,3 +269,20 @@ def test_tensorboard_itself_serves_the_projector_export(convnet_run, tmp_path, c
     finally:
         os.kill(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_text_run_exports_its_documents_as_metadata_and_no_sprite(tmp_path, capsys):
+    from text_helpers import finished_text_run
+
+    store = finished_text_run(tmp_path / "runs")
+    export(store, "projector", tmp_path / "out", capsys)
+    assert not (tmp_path / "out" / "sprite.png").exists()
+    config = text_format.Parse(
+        (tmp_path / "out" / "projector_config.pbtxt").read_text(), ProjectorConfig()
+    )
+    assert not config.embeddings[0].HasField("sprite")
+    rows = (tmp_path / "out" / "metadata.tsv").read_text().splitlines()
+    header = rows[0].split("\t")
+    assert header == ["id", "label", "text"]
+    assert len(rows) == 1 + len(store.load_embeddings()["features"])
+    assert all(len(row.split("\t")) == 3 and row.split("\t")[2] for row in rows[1:])

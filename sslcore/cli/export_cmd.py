@@ -45,9 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_dir(run: str, runs_dir: Path) -> Path:
-    """RUN as given when it is a folder, else the run id's folder in ``runs_dir``."""
+    """RUN as given when it is a folder or a path, else the run id's folder in ``runs_dir``."""
     path = Path(run)
-    return path if path.is_dir() else safe_run_dir(runs_dir, run)
+    return path if path.is_dir() or len(path.parts) > 1 else safe_run_dir(runs_dir, run)
 
 
 def export(args: argparse.Namespace) -> int:
