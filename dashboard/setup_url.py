@@ -191,3 +191,25 @@ def config_error(overrides: Mapping[str, Any]) -> ConfigError | None:
     except ConfigError as err:
         return err
     return None
+
+
+def section_config(overrides: Mapping[str, Any], name: str) -> Any | None:
+    """One section of the setup (``data``, ``augment``...) when it is valid on its own, else
+    None: the augmentation preview needs only data and augmentations, not a whole valid run."""
+    try:
+        return from_dict(SECTIONS[name], nested(overrides).get(name, {}))
+    except ConfigError:
+        return None
+
+
+def suggested_fix(overrides: Mapping[str, Any], error: ConfigError) -> tuple[FieldRef, Any] | None:
+    """The objective's recipe value for the field ``error`` names, when it differs from the
+    setup's: MAE on a convnet gets ``(backbone.name, "vit_tiny")``, MLM on shapes
+    ``(data.dataset, "stdlib_docs")``. None when the recipe has nothing else to offer."""
+    name = objective_name(overrides)
+    ref = all_fields(name).get(error.field)
+    if ref is None:
+        return None
+    recipe = recipe_overrides(name, keep=overrides)
+    value = recipe.get(ref.dotted, default_value(ref))
+    return (ref, value) if value != overrides.get(ref.dotted, default_value(ref)) else None

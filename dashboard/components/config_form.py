@@ -3,7 +3,8 @@
 Each field's metadata (label, help, min, max, choices, step, log; see
 :func:`sslcore.config.spec`) picks its widget: a toggle for booleans, a select box for choices,
 a slider for short bounded ranges, a log-scale slider for learning rates, a number box
-otherwise. A validation error is shown right under the field it names.
+otherwise. A validation error is shown right under the field it names, with the allowed
+range; a number box takes any number, so a typed value out of range gets that message too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 import streamlit as st
 
 from dashboard import setup_url, state
-from sslcore.config import ConfigError, field_choices
+from sslcore.config import AugmentConfig, ConfigError, DataConfig, field_choices
+from sslcore.recipes import augment_preset_for
 
 MAX_SLIDER_STOPS = 200
 
@@ -54,10 +56,10 @@ def field_widget(ref: setup_url.FieldRef, key: str) -> Any:
         kind = ref.kind
         return st.slider(label, kind(lo), kind(hi), step=kind(step), key=key, help=help_text)
     kind = ref.kind
+    # No min_value / max_value: the browser would refuse an out-of-range number silently (a red
+    # border, the old value kept); passed through, it gets the validation's message instead.
     return st.number_input(
         label,
-        min_value=None if lo is None else kind(lo),
-        max_value=None if hi is None else kind(hi),
         step=kind(step) if step else (1 if kind is int else None),
         format=None if kind is int else "%g",
         key=key,
@@ -103,8 +105,9 @@ def absorb_widgets(overrides: Mapping[str, Any]) -> dict[str, Any]:
 
     The setup is then current when it is validated, so an error shows on the same rerun as
     the change that caused it. Two changes carry more with them: a new objective drops the
-    old one's hyperparameters, and a new augmentation preset loads all its values (editing
-    any augmentation by hand turns the preset into ``custom``).
+    old one's hyperparameters and brings its recipe's augmentations (see
+    :func:`follow_recipe_augmentations`), and a new augmentation preset loads all its values
+    (editing any augmentation by hand turns the preset into ``custom``).
     """
     out = dict(overrides)
     name_key = state.form_key("objective.name")
@@ -115,6 +118,7 @@ def absorb_widgets(overrides: Mapping[str, Any]) -> dict[str, Any]:
         )
         if setup_url.objective_name(out) != before:
             _forget_widgets(setup_url.PARAMS)
+            out = follow_recipe_augmentations(out, before)
     fields = setup_url.all_fields(setup_url.objective_name(out))
     preset_key = state.form_key("augment.preset")
     current_preset = out.get("augment.preset", setup_url.default_value(fields["augment.preset"]))
@@ -135,6 +139,23 @@ def absorb_widgets(overrides: Mapping[str, Any]) -> dict[str, Any]:
         absorbed = setup_url.with_value(absorbed, fields["augment.preset"], "custom")
         st.session_state[preset_key] = "custom"
     return absorbed
+
+
+def follow_recipe_augmentations(overrides: dict[str, Any], before: str) -> dict[str, Any]:
+    """After the objective changed from ``before``: its recipe's augmentation preset, when the
+    setup still had the old objective's; a preset the user picked or values edited by hand
+    (``custom``) stay, since they are the experiment (the colour-shortcut lesson turns colour
+    jitter off on purpose)."""
+    dataset = str(overrides.get("data.dataset", DataConfig().dataset))
+    preset = overrides.get("augment.preset", AugmentConfig().preset)
+    if preset != augment_preset_for(before, dataset):
+        return overrides
+    out = {k: v for k, v in overrides.items() if not k.startswith("augment.")}
+    out.update(
+        setup_url.augment_overrides(augment_preset_for(setup_url.objective_name(out), dataset))
+    )
+    _forget_widgets("augment.")
+    return out
 
 
 def _absorb_plain(out: dict[str, Any], fields: Mapping[str, setup_url.FieldRef]) -> dict[str, Any]:
