@@ -80,6 +80,7 @@ def spec(
     choices: Sequence[str] | Callable[[], Sequence[str]] | None = None,
     step: float | None = None,
     log: bool = False,
+    prefixes: Sequence[str] = (),
 ) -> Any:
     """A dataclass field with UI metadata.
 
@@ -91,9 +92,11 @@ def spec(
         choices: allowed strings, or a function returning them (registries, resolved lazily).
         step: the UI step for numbers.
         log: the number spans orders of magnitude (learning rates): UIs use a log scale.
+        prefixes: a string starting with one of these passes the ``choices`` check too
+            (``timm:<model>``); the section's own ``__post_init__`` checks the rest.
     """
     meta = {"label": label, "help": help, "min": min, "max": max, "choices": choices}
-    meta.update({"step": step, "log": log})
+    meta.update({"step": step, "log": log, "prefixes": tuple(prefixes)})
     return field(default=default, metadata=meta)
 
 
@@ -148,9 +151,13 @@ def check_fields(obj: Any, prefix: str) -> None:
                 allowed = _describe_allowed(f, kind)
                 raise ConfigError(path, f"{quote(value)} is not allowed: {allowed}")
         choices = field_choices(f)
+        prefixes = f.metadata.get("prefixes", ())
         if kind is str and choices is not None and value not in choices:
+            if prefixes and value.startswith(prefixes):
+                continue
+            forms = [*choices, *(f"{prefix}<name>" for prefix in prefixes)]
             raise ConfigError(
-                path, f"{quote(value)} is not one of the allowed values: {', '.join(choices)}"
+                path, f"{quote(value)} is not one of the allowed values: {', '.join(forms)}"
             )
 
 
@@ -338,8 +345,10 @@ class BackboneConfig(Section):
         "convnet",
         "Backbone",
         "convnet is the CPU default; resnet18/34/50; "
-        "vit_tiny for masked modelling; mlp for tiny images.",
+        "vit_tiny for masked modelling; mlp for tiny images; timm:<model> for any model of "
+        "timm (pip install 'ssl-lab[timm]').",
         choices=_backbone_names,
+        prefixes=("timm:",),
     )
     width: int = spec(
         32,
@@ -363,8 +372,10 @@ class BackboneConfig(Section):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        from sslcore.backbones import check_backbone_name
         from sslcore.transfer.init_source import check_init_from
 
+        check_backbone_name(self.name)
         check_init_from(self.name, self.init_from)
         if self.vit_dim % self.vit_heads:
             raise ConfigError(

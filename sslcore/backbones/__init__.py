@@ -4,7 +4,8 @@ A backbone f maps a batch of images in [0, 1] to representations h = f(x), (B, o
 ``text_transformer`` maps (B, L) token ids of a text dataset instead. The
 objective puts its heads on top of h; kNN, linear probes and the embedding map read h itself.
 Adding a family is one file with a builder and a :class:`SizeRule`, plus one line in each dict
-below.
+below. Besides the named backbones, ``timm:<model>`` builds any model of the timm library
+(:mod:`sslcore.backbones.timm_backbone`; an optional dependency).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sslcore.backbones.convnet import build_convnet, convnet_sizes
 from sslcore.backbones.mlp import build_mlp, mlp_sizes
 from sslcore.backbones.resnet import build_resnet18, build_resnet34, build_resnet50, resnet_sizes
 from sslcore.backbones.text_transformer import build_text_transformer, text_transformer_sizes
+from sslcore.backbones.timm_backbone import TIMM_PREFIX, build_timm, check_timm_name, timm_sizes
 from sslcore.backbones.vit import build_vit_tiny, vit_sizes
 from sslcore.config import BackboneConfig, ConfigError
 
@@ -50,9 +52,20 @@ SIZE_RULES: dict[str, Callable[[BackboneConfig], SizeRule]] = {
 }
 
 
+def _is_timm(name: str) -> bool:
+    return name.startswith(TIMM_PREFIX)
+
+
+def check_backbone_name(name: str) -> None:
+    """Raise ConfigError on ``backbone.name`` for a ``timm:<model>`` that cannot be built (the
+    named backbones are checked against :data:`BACKBONES` by the config's choices)."""
+    if _is_timm(name):
+        check_timm_name(name)
+
+
 def check_image_size(config: BackboneConfig, image_size: int) -> None:
     """Raise ConfigError on ``data.image_size`` unless the backbone accepts that image size."""
-    rule = SIZE_RULES[config.name](config)
+    rule = timm_sizes(config) if _is_timm(config.name) else SIZE_RULES[config.name](config)
     if not rule.accepts(image_size):
         raise ConfigError(
             "data.image_size",
@@ -70,7 +83,8 @@ def build_backbone(config: BackboneConfig, channels: int, image_size: int) -> Ba
     check_image_size(config, image_size)
     if channels < 1:
         raise ValueError(f"channels must be at least 1, got {channels}")
-    return BACKBONES[config.name](config, channels, image_size)
+    builder = build_timm if _is_timm(config.name) else BACKBONES[config.name]
+    return builder(config, channels, image_size)
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +119,7 @@ __all__ = [
     "BackboneBuilder",
     "SizeRule",
     "build_backbone",
+    "check_backbone_name",
     "check_image_size",
     "describe_backbones",
 ]
