@@ -197,7 +197,8 @@ class DataConfig(Section):
         "shapes",
         "Dataset",
         "Built-in: shapes, digits; torchvision: mnist, fashion_mnist, cifar10, stl10 (from a local "
-        "root); your own: folder:<path> or npz:<path>; text: stdlib_docs (Python's docstrings) "
+        "root); stl10_unlabeled, stl10_train_unlabeled pretrain on STL-10's 100,000 unlabelled "
+        "photos; your own: folder:<path> or npz:<path>; text: stdlib_docs (Python's docstrings) "
         "or text:<file or folder>.",
     )
     image_size: int = spec(

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-DATASET_NAMES = ("shapes", "digits", "mnist", "fashion_mnist", "cifar10", "stl10", "stdlib_docs")
+DATASET_NAMES = (
+    "shapes",
+    "digits",
+    "mnist",
+    "fashion_mnist",
+    "cifar10",
+    "stl10",
+    "stl10_unlabeled",
+    "stl10_train_unlabeled",
+    "stdlib_docs",
+)
 PREFIXES = ("folder:", "npz:", "text:")
 
 

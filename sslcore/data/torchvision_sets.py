@@ -4,8 +4,10 @@ The files are looked up under ``data.root`` (or ``$SSL_LAB_DATA``, or ``./data``
 layout torchvision uses, so a root shared with other torchvision code just works. Nothing is
 downloaded unless ``data.download`` is on (``--download`` on the command line, the "Download"
 switch in the lab); when files are missing, the error says exactly which, where, and how to get
-them. Each set uses its own official train/test split; STL-10 uses its labelled 5,000 / 8,000
-images (96x96, resized to the run's size), not the 100,000 unlabelled ones.
+them. Each set uses its own official train/test split; ``stl10`` uses its labelled 5,000 / 8,000
+images (96x96, resized to the run's size); ``stl10_unlabeled`` and ``stl10_train_unlabeled``
+pretrain on the 100,000 unlabelled ones and evaluate with the labelled splits
+(:mod:`sslcore.data.stl10_unlabeled`).
 
 MNIST and Fashion-MNIST are read by torchvision itself. CIFAR-10 and STL-10 are read here
 (see :mod:`sslcore.data.cifar_pickle`): torchvision checks the MD5 of every file first, and for
@@ -30,6 +32,12 @@ from sslcore.data.dataset import ImageDataset
 from sslcore.data.info import DatasetInfo
 from sslcore.data.resize import resize_images
 from sslcore.data.roots import check_data_path
+from sslcore.data.stl10_unlabeled import (
+    PRETRAINING_SETS,
+    UNLABELED_FILE,
+    pretraining_split,
+    read_stl10_images,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +109,27 @@ def _mnist_like(name: str, folder: str, title: str, classes: tuple[str, ...]) ->
     )
 
 
+def _stl10_pretraining(name: str, description: str, size: int) -> TorchvisionSet:
+    return TorchvisionSet(
+        info=DatasetInfo(
+            name=name,
+            description=description,
+            channels=3,
+            native_size=96,
+            size=size,
+            classes=STL10_CLASSES,
+            has_test_split=True,
+        ),
+        folder="stl10_binary",
+        # The labelled training files too: the monitor's kNN bank is made of them.
+        files={
+            "train": (UNLABELED_FILE, "train_X.bin", "train_y.bin"),
+            "test": ("test_X.bin", "test_y.bin"),
+        },
+        download_size="about 2.6 GB",
+    )
+
+
 SETS: dict[str, TorchvisionSet] = {
     "mnist": _mnist_like(
         "mnist",
@@ -145,6 +174,18 @@ SETS: dict[str, TorchvisionSet] = {
         files={"train": ("train_X.bin", "train_y.bin"), "test": ("test_X.bin", "test_y.bin")},
         download_size="about 2.6 GB",
     ),
+    "stl10_unlabeled": _stl10_pretraining(
+        "stl10_unlabeled",
+        "STL-10 for pretraining: its 100,000 unlabelled colour photos (96x96, resized); kNN "
+        "and evaluation use the labelled 5,000 train / 8,000 test images.",
+        108000,
+    ),
+    "stl10_train_unlabeled": _stl10_pretraining(
+        "stl10_train_unlabeled",
+        "STL-10 for pretraining: the 100,000 unlabelled and the 5,000 labelled training photos "
+        "(torchvision's train+unlabeled); kNN and evaluation use the labelled splits.",
+        113000,
+    ),
 }
 
 
@@ -173,6 +214,8 @@ def _download(name: str, root: Path) -> None:
         "cifar10": lambda: tvd.CIFAR10(root, download=True),
         "stl10": lambda: tvd.STL10(root, split="test", download=True),
     }
+    for pretraining in PRETRAINING_SETS:  # the same archive holds the unlabelled images
+        fetch[pretraining] = fetch["stl10"]
     log.info("downloading %s into %s", name, root)
     root.mkdir(parents=True, exist_ok=True)
     try:
@@ -198,21 +241,15 @@ def _read_cifar10(folder: Path, files: tuple[str, ...]) -> tuple[torch.Tensor, t
     return torch.from_numpy(images), torch.from_numpy(labels)
 
 
-def _read_stl10(folder: Path, files: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+def _read_stl10(
+    folder: Path, files: tuple[str, ...], image_size: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     images_path, labels_path = folder / files[0], folder / files[1]
-    raw = np.fromfile(images_path, dtype=np.uint8)
-    side = 96
-    if raw.size % (3 * side * side):
-        raise ValueError(
-            f"{images_path} is not an STL-10 image file: its size is not a multiple "
-            f"of 3x96x96 bytes"
-        )
-    # Stored column-major per channel: (N, C, W, H) -> (N, C, H, W).
-    images = raw.reshape(-1, 3, side, side).transpose(0, 1, 3, 2)
+    images = read_stl10_images(images_path, image_size)
     labels = np.fromfile(labels_path, dtype=np.uint8).astype(np.int64) - 1  # stored as 1..10
     if labels.shape[0] != images.shape[0]:
         raise ValueError(f"{labels_path} has {labels.shape[0]} labels for {images.shape[0]} images")
-    return torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)
+    return images, torch.from_numpy(labels)
 
 
 def load_torchvision_set(
@@ -238,12 +275,15 @@ def load_torchvision_set(
             f"{folder / source.folder}, or set the data root (data.root / $SSL_LAB_DATA) to the "
             "folder that holds them."
         )
+    if name in PRETRAINING_SETS and split == "train":
+        labelled = load_torchvision_set("stl10", root, "train", image_size)
+        return pretraining_split(name, folder / source.folder, image_size, labelled)
     if name in ("mnist", "fashion_mnist"):
         images, labels = _read_mnist(name, folder, split)
     elif name == "cifar10":
         images, labels = _read_cifar10(folder / source.folder, source.files[split])
-    else:
-        images, labels = _read_stl10(folder / source.folder, source.files[split])
+    else:  # STL-10's labelled splits, resized as they are read
+        images, labels = _read_stl10(folder / source.folder, source.files[split], image_size)
     return ImageDataset(
         name=name,
         images=resize_images(images, image_size),

@@ -49,6 +49,7 @@ from sslcore.backbones import Backbone, build_backbone
 from sslcore.config import RunConfig
 from sslcore.data import load_dataset
 from sslcore.data.dataset import ImageDataset
+from sslcore.data.stl10_unlabeled import labelled_dataset
 from sslcore.data.text_dataset import is_text_dataset
 from sslcore.eval.collapse import collapse_report
 from sslcore.eval.finetune import FinetuneSettings, finetune
@@ -242,7 +243,9 @@ def _splits(
 ) -> tuple[ImageDataset, ImageDataset, dict[str, str] | None]:
     """The run's own splits, or another dataset's adapted to the backbone (and what was done)."""
     if dataset is None or dataset == config.data.dataset:
-        return load_dataset(config.data, "train"), load_dataset(config.data, "test"), None
+        # A run pretrained on STL-10's unlabelled images is scored with its labelled splits.
+        data = dataclasses.replace(config.data, dataset=labelled_dataset(config.data.dataset))
+        return load_dataset(data, "train"), load_dataset(data, "test"), None
     if is_text_dataset(config.data.dataset) or is_text_dataset(dataset):
         raise ValueError(
             f"transfer evaluation (--dataset {dataset}) adapts images to the backbone; "

@@ -1,7 +1,8 @@
 """The live monitor: what the trainer records every ``monitor.eval_every`` steps.
 
 It embeds a fixed probe set of held-out images (the same images at every step, so a map can
-be replayed), scores a weighted kNN classifier against a labelled bank of training images,
+be replayed), scores a weighted kNN classifier against a labelled bank of training images (for a
+pretraining set without labels, STL-10's unlabelled images, a bank of its labelled ones),
 computes collapse figures, and saves snapshots of the views and the objective's visuals.
 """
 
@@ -17,6 +18,7 @@ from torch import Tensor
 
 from sslcore.config import MonitorConfig
 from sslcore.data import ImageDataset
+from sslcore.data.stl10_unlabeled import labelled_part
 from sslcore.eval.collapse import rankme, std_of_l2_normalized
 from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.perplexity import LANGUAGE_MODELS, held_out_perplexity
@@ -62,8 +64,9 @@ class Monitor:
         self.autocast = autocast
         self.probe_ids = test.probe_indices(config.probe_size, seed=0)
         self.probe = test.subset(self.probe_ids)
-        self.bank = train.subset(train.probe_indices(BANK_SIZE, seed=1))
-        self.num_classes = max(len(train.classes), 1)
+        labelled = labelled_part(train)  # STL-10's unlabelled images: its labelled ones
+        self.bank = labelled.subset(labelled.probe_indices(BANK_SIZE, seed=1))
+        self.num_classes = max(len(labelled.classes), 1)
         self.tokenizer = getattr(train, "tokenizer", None)  # text runs only
 
     def save_probe_images(self, store: RunStore) -> None:
