@@ -108,6 +108,10 @@ def test_unknown_and_ambiguous_keywords_are_config_errors(tmp_path):
 
 
 def test_the_package_exports_the_api():
+    from sslcore.train import Trainer
+
     assert sslcore.Run is Run and sslcore.load_run is load_run and sslcore.runs is runs
+    # sslcore.train is the training package (imported here long before) and answers the call.
+    assert sslcore.train.Trainer is Trainer and callable(sslcore.train)
     assert "train" in sslcore.__all__
 
