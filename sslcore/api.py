@@ -232,7 +232,9 @@ def _resolve_key(key: str, objective: str) -> str:
         return "backbone.name"
     if key in {f.name for f in dataclasses.fields(RunConfig)} - set(SECTIONS):
         return key
-    sections = {**SECTIONS, "objective.params": OBJECTIVES[objective].Config}
+    sections: dict[str, type] = dict(SECTIONS)
+    if objective in OBJECTIVES:  # an unknown one is refused by its recipe, naming the field
+        sections["objective.params"] = OBJECTIVES[objective].Config
     owners = [
         f"{section}.{key}"
         for section, cls in sections.items()

@@ -103,6 +103,8 @@ def test_unknown_and_ambiguous_keywords_are_config_errors(tmp_path):
         build_config(lr=0)
     with pytest.raises(ConfigError, match="optim.momentum, objective.params.momentum"):
         build_config(objective="byol", momentum=0.9)  # the optimizer's, or the EMA teacher's?
+    with pytest.raises(ConfigError, match="objective.name: 'simclrr' is not a known objective"):
+        build_config(objective="simclrr", steps=3)
     with pytest.raises(FileNotFoundError, match="not a run directory"):
         load_run(tmp_path / "nothing")
 
