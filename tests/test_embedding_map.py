@@ -83,3 +83,21 @@ def test_colouring_by_colour_draws_each_colour_in_its_own_paint(runs_dir: Path) 
     for value, name in enumerate(COLOUR_NAMES):
         painted = np.median(factors["rgb"][factors["colour"] == value], axis=0)
         assert np.abs(hex_rgb(legend[name]) - painted).max() < 0.08, (name, legend[name], painted)
+
+
+def test_replaying_the_steps_keeps_the_umap_map_spread(runs_dir: Path) -> None:
+    """Drag the replay slider to the first step, then forward to the last: the map keeps its
+    size (it used to shrink to a clump, then a dot, and stay a dot back at the last step)."""
+    from sslcore.eval.projection import warm_up
+
+    warm_up().join()  # otherwise the page shows PCA while UMAP compiles
+    at = embeddings_page(shapes_run(runs_dir)).run()
+    assert next(r for r in at.radio if r.label == "Map").value == "umap"
+    spreads = [at.session_state[state.MAP_PREVIOUS][3].std(axis=0).mean()]
+    replay = next(s for s in at.select_slider if s.label == "Replay the saved steps")
+    for step in STEPS:
+        replay.set_value(step).run()
+        assert not at.exception
+        spreads.append(at.session_state[state.MAP_PREVIOUS][3].std(axis=0).mean())
+    last = spreads[-1]
+    assert all(last / 2 < spread < last * 2 for spread in spreads), spreads

@@ -51,3 +51,23 @@ def test_too_many_points_and_unknown_methods_are_refused():
         project(np.zeros((5001, 3)), "pca")
     with pytest.raises(ValueError, match="not one of: umap, pca, tsne"):
         project(clusters(10, 0), "isomap")
+
+
+# t-SNE is left out only for time (half a minute for these frames); it shares the alignment.
+@pytest.mark.parametrize("method", [pytest.param("umap", marks=pytest.mark.slow), "pca"])
+def test_replaying_the_steps_keeps_the_maps_spread(method):
+    """Open at the last step, go back to the first, replay forward: each frame starts from the
+    one drawn before it (as the Embeddings page does). Least-squares Procrustes shrank every
+    frame by its disagreement with the last one, down to a dot after ten frames."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(120) % 6
+    centres, noise = rng.normal(size=(6, 16)), rng.normal(size=(120, 16))
+    steps = np.linspace(0.1, 1.0, 10)
+    frames = [((1 - t) * noise + t * (centres[labels] + 0.3 * noise)).astype(np.float32)
+              for t in steps]  # fmt: skip
+    drawn, previous = [], None
+    for x in [frames[-1], *frames]:
+        previous = project(x, method, previous=previous, seed=0)
+        drawn.append(previous)
+    spreads = np.array([coords.std(axis=0).mean() for coords in drawn])
+    assert np.all((spreads > spreads[-1] / 2) & (spreads < spreads[-1] * 2)), spreads

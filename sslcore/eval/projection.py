@@ -7,8 +7,13 @@ mirror and shuffle the clusters each time. Two measures keep it still:
    same image ids; an image new to the map starts at its nearest old neighbour's place), so the
    optimisation only moves what the new features moved;
 2. the new frame is then aligned to the previous one by orthogonal Procrustes (the rotation,
-   mirror, scale and shift that best match the shared points), which removes the remaining
-   arbitrary orientation.
+   mirror and shift that best match the shared points), which removes the remaining
+   arbitrary orientation, and scaled so the shared points keep the previous frame's spread.
+
+The scale is not Procrustes' least-squares one: that one shrinks a frame by how little it
+agrees with the last (a correlation below 1), and frames chained one from another shrink by the
+product, so replaying a run's steps drew the map as a clump, then a dot, even back at the last
+step. Matching the spread keeps every frame the size of the first.
 
 UMAP (McInnes et al. 2018, https://arxiv.org/abs/1802.03426) compiles its kernels with numba on
 first use (tens of seconds per process here). :func:`warm_up` pays that in a background thread
@@ -191,8 +196,9 @@ def _initial_layout(
 def procrustes_align(
     coords: np.ndarray, reference: np.ndarray, rows: np.ndarray | None = None
 ) -> np.ndarray:
-    """Move ``coords`` by the rotation (or mirror), uniform scale and shift that best fit
-    ``reference`` in the least-squares sense (orthogonal Procrustes).
+    """Move ``coords`` by the rotation (or mirror) and shift that best fit ``reference`` in the
+    least-squares sense (orthogonal Procrustes), scaled so the shared points have the
+    reference's spread (root-mean-square distance from their centre).
 
     Args:
         coords: (N, 2) coordinates to move.
@@ -208,8 +214,8 @@ def procrustes_align(
     norm_c = np.linalg.norm(centred_c)
     if norm_c == 0:  # all shared points coincide: only the shift is defined
         return coords - mean_c + mean_r
-    rotation, singular_sum = orthogonal_procrustes(centred_c, centred_r)
-    scale = singular_sum / norm_c**2
+    rotation, _ = orthogonal_procrustes(centred_c, centred_r)
+    scale = np.linalg.norm(centred_r) / norm_c  # not the least-squares scale: see the module
     return (coords - mean_c) @ rotation * scale + mean_r
 
 
