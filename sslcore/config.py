@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 MAX_MESSAGE_CHARS = 400  # an error names the problem; it never replays a huge input
 MAX_CONFIG_CHARS = 1_000_000  # a config file or value is text of a few kilobytes
+MAX_TEXT_CHARS = 4096  # a text setting: a name, a path (the longest Linux allows), a choice
 
 
 class ConfigError(ValueError):
@@ -145,6 +146,8 @@ def check_fields(obj: Any, prefix: str) -> None:
                 path,
                 f"{quote(value)} is not allowed: {_describe_allowed(f, kind)} is expected",
             )
+        if kind is str and len(value) > MAX_TEXT_CHARS:
+            raise ConfigError(path, f"is {len(value):,} characters long; at most {MAX_TEXT_CHARS}")
         if kind in (int, float):
             lo, hi = f.metadata.get("min"), f.metadata.get("max")
             if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):

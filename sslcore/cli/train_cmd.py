@@ -11,11 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sslcore import distributed
 from sslcore.augment.presets import PRESET_SETTINGS
 from sslcore.cli.config_flags import add_config_flag, config_field
+from sslcore.cli.errors import USAGE, explain
 from sslcore.cli.progress import Progress
-from sslcore.config import RunConfig, field_choices, load_config, replace
+from sslcore.config import RunConfig, field_choices, load_config, load_yaml, replace
 from sslcore.lifecycle import Writer, begin_resume, create_run, plan_resume
 from sslcore.recipes import augment_preset_dict, recipe_config
 from sslcore.store import RunStore, new_run_id, safe_run_dir
@@ -79,11 +82,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _parse_value(text: str) -> Any:
     """A ``--set`` value read as YAML (``3``, ``1e-3``, ``true``); text YAML cannot parse stays
-    a string, so the config check names the field and what it allows."""
-    import yaml
-
+    a string, so the config check names the field and what it allows. Aliases are refused
+    (see :func:`sslcore.config.load_yaml`)."""
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text, "--set")
     except yaml.YAMLError:
         return text
 
@@ -155,8 +157,8 @@ def _run(writer: Writer | None, store: RunStore, config: RunConfig, quiet: bool)
             summary = Trainer(config, store, control, on_progress=progress).run(resume=resume)
     except Exception as err:  # the run directory must say why the run ended
         message = record_failure(store, err, config)
-        if isinstance(err, (FileNotFoundError, ValueError)):
-            raise  # bad input (data, checkpoint): one line and exit code 2 from main
+        if explain(err)[1] == USAGE:
+            raise  # bad input (data, paths, checkpoint): one line and exit code 2 from main
         print(f"sslcore: run {store.run_id} failed: {message}", file=sys.stderr)
         return 1
     finally:
