@@ -99,3 +99,4 @@ def test_a_run_pretrains_unlabelled_and_is_scored_with_labels(stl10_root, tmp_pa
     assert len(knn) == 3 and all(0 <= a <= 1 for a in knn)  # the bank: the labelled images
     result = evaluate_run(store.path, "knn")
     assert (result["dataset"], result["n_train"], result["n_test"]) == ("stl10", 16, 16)
+    assert evaluate_run(store.path, "knn", dataset="stl10")["name"] == "knn"  # not a transfer

@@ -241,11 +241,16 @@ def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[
 def _splits(
     image: ImageSpec, config: RunConfig, dataset: str | None
 ) -> tuple[ImageDataset, ImageDataset, dict[str, str] | None]:
-    """The run's own splits, or another dataset's adapted to the backbone (and what was done)."""
-    if dataset is None or dataset == config.data.dataset:
-        # A run pretrained on STL-10's unlabelled images is scored with its labelled splits.
-        data = dataclasses.replace(config.data, dataset=labelled_dataset(config.data.dataset))
+    """The run's own splits, or another dataset's adapted to the backbone (and what was done).
+
+    A pretraining set without labels (STL-10's unlabelled images) counts as its labelled
+    dataset (``stl10``), whose splits score the representation.
+    """
+    own = labelled_dataset(config.data.dataset)
+    if dataset is None or labelled_dataset(dataset) == own:
+        data = dataclasses.replace(config.data, dataset=own)
         return load_dataset(data, "train"), load_dataset(data, "test"), None
+    dataset = labelled_dataset(dataset)
     if is_text_dataset(config.data.dataset) or is_text_dataset(dataset):
         raise ValueError(
             f"transfer evaluation (--dataset {dataset}) adapts images to the backbone; "
