@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from sslcore.cli import (
     backbones_cmd,
@@ -26,8 +27,15 @@ from sslcore.cli.errors import explain, quiet_broken_pipe
 COMMANDS = (datasets_cmd, backbones_cmd, objectives_cmd, train_cmd, runs_cmd, eval_cmd, export_cmd)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (the problem and where the help is), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sslcore", description="SSL Lab engine")
+    parser = OneLineParser(prog="sslcore", description="SSL Lab engine")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS:
         module.register(sub)
