@@ -6,8 +6,9 @@ with labels, class names and (for shapes) the generative factors. :func:`dataset
 :func:`describe_datasets` say what a dataset holds without loading it.
 
 One file per source: ``shapes.py`` (procedural, the default), ``digits.py`` (scikit-learn),
-``torchvision_sets.py`` (mnist, fashion_mnist, cifar10, stl10), ``folder.py`` and ``npz.py``
-(your own). ``split.py`` and ``resize.py`` are shared by all.
+``torchvision_sets.py`` (mnist, fashion_mnist, cifar10, stl10; ``stl10_unlabeled.py`` adds
+STL-10's unlabelled images for pretraining), ``folder.py`` and ``npz.py`` (your own).
+``split.py`` and ``resize.py`` are shared by all.
 """
 
 from sslcore.data.catalog import dataset_info, describe_datasets
