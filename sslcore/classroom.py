@@ -233,9 +233,7 @@ def check_config(policy: ClassroomPolicy, config: RunConfig) -> None:
 
 def backbone_parameters(config: RunConfig) -> int:
     """How many weights the run's backbone has, counted on the meta device (no memory, no
-    time): the model-size knob whatever the family (width, ViT depth and dimension, timm)."""
-    if config.backbone.name not in BACKBONES:
-        return 0  # not a built-in backbone: refused elsewhere, or counted by its own family
+    time): the model-size knob whatever the family (width, ViT depth and dimension, timm:)."""
     channels = 3 if config.backbone.name != "text_transformer" else 256  # a byte-size vocabulary
     with torch.device("meta"):
         model = build_backbone(config.backbone, channels, config.data.image_size)

@@ -68,7 +68,10 @@ def load_yaml(text: str, where: str = "") -> Any:
         raise ConfigError(where, f"is {len(text):,} characters; a config is at most 1 MB")
     if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):
         raise ConfigError(where, "YAML aliases (*name) are not allowed in a config: write it out")
-    return yaml.safe_load(text)
+    try:
+        return yaml.safe_load(text)
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise ConfigError(where, f"a value does not read: {str(err)[:100]}") from None
 
 
 def spec(

@@ -43,7 +43,9 @@ def test_every_flag_of_every_subcommand_has_help():
 
 def test_flags_with_a_fixed_set_offer_choices():
     train = subcommands()["train"]
-    assert list(option(train, "--backbone").choices) == list(BACKBONES)
+    backbone = option(train, "--backbone").choices
+    assert list(backbone) == [*BACKBONES, "timm:<model>"]
+    assert "timm:resnet10t" in backbone and "resnet" not in backbone
     assert list(option(train, "--objective").choices) == list(OBJECTIVES)
     assert list(option(train, "--augment").choices) == list(PRESET_SETTINGS)
     assert list(option(train, "--optimizer").choices) == ["adamw", "sgd", "lars"]

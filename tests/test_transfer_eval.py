@@ -59,5 +59,7 @@ def test_the_own_dataset_is_not_a_transfer(run_dir):
 
 
 def test_an_unknown_dataset_exits_2_naming_the_field(run_dir, capsys):
-    assert main(["eval", str(run_dir), "--protocol", "knn", "--dataset", "nope"]) == 2
-    assert "nope" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:  # argparse's choices refuse it
+        main(["eval", str(run_dir), "--protocol", "knn", "--dataset", "nope"])
+    assert refused.value.code == 2
+    assert "--dataset: invalid choice: 'nope'" in capsys.readouterr().err

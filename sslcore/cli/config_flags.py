@@ -11,26 +11,45 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 
+from sslcore.backbones import BACKBONES, TIMM_PREFIX
 from sslcore.config import SECTIONS, ConfigError, RunConfig, field_choices
 from sslcore.data.names import DATASET_NAMES, PREFIXES, check_dataset_name
 
 LONG_CHOICES = 5  # longer lists are shown in the help text, not in the usage line
 
 
-class DatasetChoices(tuple[str, ...]):
-    """The built-in dataset names and the ``folder:<path>``-style forms, as argparse choices:
-    ``in`` accepts any name :func:`~sslcore.data.names.check_dataset_name` accepts."""
+class OpenChoices(tuple[str, ...]):
+    """Choices that list the built-in names but also let through a name of an open family
+    (``folder:<path>``, ``timm:<model>``): ``in`` asks ``accepts``, and the config's own check
+    then names what is wrong with a name the parser let through."""
+
+    accepts: Callable[[str], bool]
+
+    def __new__(cls, names: tuple[str, ...], accepts: Callable[[str], bool]) -> OpenChoices:
+        choices = super().__new__(cls, names)
+        choices.accepts = accepts
+        return choices
 
     def __contains__(self, value: object) -> bool:
-        try:
-            check_dataset_name(str(value))
-        except ConfigError:
-            return False
-        return True
+        return self.accepts(str(value))
 
 
-DATASETS = DatasetChoices((*DATASET_NAMES, *(f"{prefix}<path>" for prefix in PREFIXES)))
+def _is_dataset(name: str) -> bool:
+    try:
+        check_dataset_name(name)
+    except ConfigError:
+        return False
+    return True
+
+
+DATASETS = OpenChoices((*DATASET_NAMES, *(f"{prefix}<path>" for prefix in PREFIXES)), _is_dataset)
+BACKBONE_CHOICES = OpenChoices(
+    (*BACKBONES, f"{TIMM_PREFIX}<model>"),
+    lambda name: name in BACKBONES or name.startswith(TIMM_PREFIX),
+)
+OPEN_CHOICES = {"data.dataset": DATASETS, "backbone.name": BACKBONE_CHOICES}
 
 
 def config_field(dotted: str) -> dataclasses.Field:
@@ -61,7 +80,7 @@ def add_config_flag(parser: argparse.ArgumentParser, flag: str, dotted: str) -> 
     if isinstance(f.default, bool):
         parser.add_argument(option, action="store_const", const=True, help=help_text)
         return
-    choices = DATASETS if dotted == "data.dataset" else field_choices(f)
+    choices = OPEN_CHOICES.get(dotted) or field_choices(f)
     metavar = None
     if choices is not None and len(choices) > LONG_CHOICES:
         metavar = "NAME"  # keeps the usage line short; the help lists the choices
