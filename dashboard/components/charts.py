@@ -20,6 +20,7 @@ PALETTE = (
 )  # fmt: skip
 FONT_SIZE = 16
 COMPONENT_PREFIX = "comp_"
+LEVEL_COLOUR = "#555555"
 
 
 def run_colour(run_id: str) -> str:
@@ -28,11 +29,16 @@ def run_colour(run_id: str) -> str:
 
 
 def metrics_frame(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
-    """metrics.jsonl rows as a frame sorted by step (later rows win on a repeated step)."""
+    """metrics.jsonl rows as one row per step, sorted by step.
+
+    Rows of one step are merged, the later value winning per column: at a monitor step the
+    trainer writes its logged row (loss, lr...) and then the monitor's (kNN, RankMe), and both
+    belong on the charts.
+    """
     if not rows:
         return pd.DataFrame({"step": []})
     frame = pd.DataFrame(list(rows))
-    return frame.drop_duplicates("step", keep="last").sort_values("step").reset_index(drop=True)
+    return frame.groupby("step", as_index=False, sort=True).last()
 
 
 def component_columns(frame: pd.DataFrame) -> list[str]:
@@ -104,8 +110,13 @@ def series_figure(
     y_title: str,
     colours: Mapping[str, str] | None = None,
     log_y: bool = False,
+    levels: Mapping[str, float] | None = None,
 ) -> go.Figure:
-    """One line per column of one run's metrics (loss and its components, say)."""
+    """One line per column of one run's metrics (loss and its components, say).
+
+    ``levels`` adds a grey dashed horizontal line per entry (name -> y) across the steps drawn:
+    the value a healthy run reaches, so the curve explains itself.
+    """
     traces = []
     for i, column in enumerate(columns):
         if column not in frame.columns:
@@ -114,6 +125,14 @@ def series_figure(
         colour = (colours or {}).get(column, PALETTE[i % len(PALETTE)])
         name = column.removeprefix(COMPONENT_PREFIX)
         traces.append(line(data["step"], data[column], name, colour, len(data) < 30))
+    steps = frame["step"].dropna()
+    for i, (name, value) in enumerate((levels or {}).items()):
+        x = [float(steps.min()), float(steps.max())] if len(steps) else [0.0, 1.0]
+        dash = ("dash", "dot")[i % 2]
+        traces.append({
+            "type": "scatter", "x": x, "y": [value, value], "name": name, "mode": "lines",
+            "line": {"color": LEVEL_COLOUR, "width": 2, "dash": dash}, "hoverinfo": "name+y",
+        })  # fmt: skip
     figure_layout = line_chart_layout(title, y_title)
     if log_y:
         figure_layout["yaxis"]["type"] = "log"

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from dashboard.components import charts, image_grid, runs, text_view
+from dashboard.components import charts, health_charts, image_grid, runs, text_view
 from sslcore.store import ACTIVE_STATES, RunStore
+from sslcore.train.time_left import time_left
 
 EVENT_ICONS = {
     "error": ":material/error:",
@@ -47,8 +48,23 @@ def render_queue_position(run_id: str) -> None:
     )
 
 
-def render_progress(status: dict[str, Any], unit: str = "Images") -> None:
-    """The progress bar, speed (``unit`` per second), time left and state."""
+def speed_text(status: dict[str, Any]) -> str:
+    """Images (or documents) per second; "measuring…" while a run has not logged a step yet."""
+    speed = status.get("images_per_s")
+    if isinstance(speed, int | float) and speed > 0:
+        return f"{speed:,.0f}"
+    return "measuring…" if status.get("state") in ACTIVE_STATES else "–"
+
+
+def render_progress(
+    status: dict[str, Any], rows: list[dict[str, Any]], unit: str = "Images"
+) -> None:
+    """The progress bar, speed (``unit`` per second), time left and state.
+
+    Time left is steps left × the pace over the last couple of hundred steps
+    (:func:`sslcore.train.time_left.time_left`), not the last logging window's, which swings
+    with every monitor step.
+    """
     step, total = int(status.get("step", 0)), int(status.get("total_steps", 0) or 1)
     state_name = status.get("state", "?")
     st.progress(
@@ -56,12 +72,18 @@ def render_progress(status: dict[str, Any], unit: str = "Images") -> None:
         text=f"**{state_name}** · step {step} of {total} · {status.get('message', '')}",
     )
     speed, eta, now = st.columns(3)
-    speed.metric(f"{unit} per second", f"{status.get('images_per_s') or 0:,.0f}")
-    eta.metric("Time left", duration(status.get("eta_s")) if state_name == "running" else "–")
+    speed.metric(f"{unit} per second", speed_text(status))
+    left = time_left(rows, total) if state_name == "running" else None
+    eta.metric(
+        "Time left",
+        duration(left) if left is not None else "measuring…" if state_name == "running" else "–",
+        help="Steps left × the time per step over the last 200 steps (monitor steps included).",
+    )
     now.metric("State", state_name)
 
 
-def render_curves(frame, run_id: str) -> None:
+def render_curves(frame, store: RunStore) -> None:
+    run_id = store.run_id
     colour = charts.run_colour(run_id)
     loss, parts = st.columns(2)
     with loss:
@@ -78,7 +100,7 @@ def render_curves(frame, run_id: str) -> None:
             )
         else:
             st.caption("This objective reports no separate loss components.")
-    knn, collapse, lr = st.columns(3)
+    knn, collapse, rankme = st.columns(3)
     with knn:
         if "knn_accuracy" in frame.columns:
             charts.show(
@@ -91,16 +113,19 @@ def render_curves(frame, run_id: str) -> None:
                 ),
                 key=f"knn-{run_id}",
             )
+            shape = health_charts.probe_shape(store)
+            probe = shape[0] if shape else None
+            note = health_charts.live_knn_note(store.config() or {}, probe)
+            health_charts.explained(note, health_charts.KNN_HELP)
         else:
             st.caption("kNN accuracy appears at the first monitor step.")
     with collapse:
-        present = [c for c in ("collapse_std", "feature_std") if c in frame.columns]
-        charts.show(
-            charts.series_figure(
-                frame, present, "Collapse check (≈0 means collapsed)", "std of normalised outputs"
-            ),
-            key=f"collapse-{run_id}",
-        )
+        health_charts.render_collapse(frame, store)
+    with rankme:
+        health_charts.render_rankme(frame, store)
+    uniformity, lr = st.columns(2)
+    with uniformity:
+        health_charts.render_uniformity(store)
     with lr:
         charts.show(
             charts.series_figure(frame, ["lr"], "Learning rate", "lr", colours={"lr": colour}),
@@ -177,12 +202,13 @@ def render_live(run_path: Path, was_active: bool) -> None:
     from sslcore.data.text_dataset import is_text_dataset
 
     is_text = is_text_dataset(str(config.get("data", {}).get("dataset", "")))
-    render_progress(status, "Documents" if is_text else "Images")
-    frame = charts.metrics_frame(store.metrics())
+    rows = store.metrics()
+    render_progress(status, rows, "Documents" if is_text else "Images")
+    frame = charts.metrics_frame(rows)
     if len(frame) == 0:
         st.info("Waiting for the first logged step…", icon=":material/hourglass_top:")
     else:
-        render_curves(frame, store.run_id)
+        render_curves(frame, store)
     from sslcore.objectives import OBJECTIVES
 
     objective = OBJECTIVES.get(config.get("objective", {}).get("name", ""))

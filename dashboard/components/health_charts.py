@@ -1,0 +1,184 @@
+"""The Train page's health figures, each drawn with what a healthy value looks like.
+
+On a projector a bare number explains nothing: the collapse check gets its healthy level 1/√d
+as a dashed line, RankMe its ceiling, and every chart a help icon that says what the figure
+measures and which way is good. Uniformity is computed here from the probe embeddings the
+monitor saves (one cached value per saved step), as the trainer does not log it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from dashboard.components import charts
+from sslcore.config import ConfigError, RunConfig, from_dict
+from sslcore.eval.collapse import uniformity
+from sslcore.eval.collapse_width import collapse_width, healthy_std
+from sslcore.store import RunStore
+from sslcore.train.monitor import BANK_SIZE
+
+COLLAPSE_HELP = (
+    "The spread of the embedding on the unit sphere: the std over images of z/‖z‖, averaged "
+    "over its d dimensions. Unit vectors spread evenly over d dimensions give 1/√d (the dashed "
+    "lines); every image on one point gives 0, which is collapse. Healthy runs stay near the "
+    "line: about 0.06 to 0.09 for d = 256 to 128. **collapse_std** is the projection the loss "
+    "sees, on each training batch; **feature_std** the backbone's features h of the probe "
+    "images. The first point (step 0) is a random network and often reads far lower: its "
+    "features are non-negative (ReLU) and share one large common direction, so every image "
+    "points almost the same way until training spreads them out."
+)
+RANKME_HELP = (
+    "RankMe (Garrido et al. 2023): the effective number of dimensions the probe images' "
+    "features use, exp of the entropy of their normalised singular values. 1 means collapsed "
+    "to a line; the dashed line is the most possible, min(images, d). Higher is better; a "
+    "steady fall warns of dimensional collapse even while the loss looks fine."
+)
+KNN_HELP = (
+    "Each probe image's k nearest training images (cosine similarity of the frozen features) "
+    "vote for their class, weighted by exp(similarity / τ). No training, so it can run live; "
+    "it rises as images of one class land near each other."
+)
+UNIFORMITY_HELP = (
+    "Uniformity (Wang & Isola 2020): log E exp(−2‖u − v‖²) over pairs of probe images' "
+    "normalised features. 0 when every image lands on one point; lower (more negative) when "
+    "they spread over the sphere, down to about −4. Its partner, alignment (how close two "
+    "views of an image land), needs two views of each image: the Evaluate page's Collapse "
+    "diagnostics measure both on the test split."
+)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _width(config: dict[str, Any]) -> int | None:
+    """d of the embedding behind ``collapse_std`` (None if the config cannot say)."""
+    try:
+        return collapse_width(from_dict(RunConfig, config))
+    except (ConfigError, KeyError, ValueError):
+        return None
+
+
+@st.cache_data(max_entries=4096, show_spinner=False)
+def _uniformity_at(run_path: str, step: int, modified: float) -> float | None:
+    """Uniformity of the probe features saved at ``step`` (``modified`` keys a rewritten file)."""
+    arrays = RunStore(Path(run_path)).load_embeddings(step)
+    if arrays is None or arrays["features"].shape[0] < 2:
+        return None
+    return uniformity(torch.from_numpy(np.asarray(arrays["features"], dtype=np.float32)))
+
+
+def uniformity_frame(store: RunStore) -> pd.DataFrame:
+    """(step, uniformity) of every saved probe embedding."""
+    rows = []
+    for step in store.embedding_steps():
+        path = store.path / "embeddings" / f"step_{step:07d}.npz"
+        try:
+            modified = path.stat().st_mtime
+        except OSError:
+            continue
+        value = _uniformity_at(str(store.path), step, modified)
+        if value is not None:
+            rows.append({"step": step, "uniformity": value})
+    return pd.DataFrame(rows, columns=["step", "uniformity"])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _features_shape(run_path: str, step: int) -> tuple[int, int] | None:
+    arrays = RunStore(Path(run_path)).load_embeddings(step)
+    return None if arrays is None else tuple(arrays["features"].shape)  # type: ignore[return-value]
+
+
+def probe_shape(store: RunStore) -> tuple[int, int] | None:
+    """(probe images, width of h) of the latest saved probe embedding; None before the first."""
+    steps = store.embedding_steps()
+    return _features_shape(str(store.path), steps[-1]) if steps else None
+
+
+def explained(summary: str, help_text: str) -> None:
+    """One line under a chart saying what a good value looks like; the help icon says more."""
+    st.caption(summary, help=help_text)
+
+
+def render_collapse(frame: pd.DataFrame, store: RunStore) -> None:
+    """collapse_std and feature_std with their healthy levels 1/√d as dashed lines."""
+    present = [c for c in ("collapse_std", "feature_std") if c in frame.columns]
+    levels = {}
+    width = _width(store.config() or {}) if "collapse_std" in present else None
+    if width:
+        levels[f"healthy z: 1/√{width} = {healthy_std(width):.3f}"] = healthy_std(width)
+    shape = probe_shape(store) if "feature_std" in present else None
+    h_width = shape[1] if shape else None
+    if h_width and h_width != width:
+        levels[f"healthy h: 1/√{h_width} = {healthy_std(h_width):.3f}"] = healthy_std(h_width)
+    charts.show(
+        charts.series_figure(
+            frame,
+            present,
+            "Collapse check (≈0 means collapsed)",
+            "std of normalised outputs",
+            levels=levels,
+        ),
+        key=f"collapse-{store.run_id}",
+    )
+    explained(
+        "Healthy: near its dashed line 1/√d (0.06–0.09 for d = 256–128); falling to 0: "
+        "collapse. Step 0 is a random network and reads low.",
+        COLLAPSE_HELP,
+    )
+
+
+def render_rankme(frame: pd.DataFrame, store: RunStore) -> None:
+    if "rankme" not in frame.columns:
+        explained("RankMe appears at the first monitor step.", RANKME_HELP)
+        return
+    shape = probe_shape(store)
+    levels = {f"most possible: {min(shape)}": float(min(shape))} if shape else {}
+    charts.show(
+        charts.series_figure(
+            frame,
+            ["rankme"],
+            "RankMe (effective rank)",
+            "dimensions",
+            colours={"rankme": charts.run_colour(store.run_id)},
+            levels=levels,
+        ),
+        key=f"rankme-{store.run_id}",
+    )
+    explained("Dimensions the features use: higher is better; 1 is collapsed.", RANKME_HELP)
+
+
+def render_uniformity(store: RunStore) -> None:
+    frame = uniformity_frame(store)
+    if frame.empty:
+        explained("Uniformity appears at the first monitor step.", UNIFORMITY_HELP)
+        return
+    charts.show(
+        charts.series_figure(
+            frame,
+            ["uniformity"],
+            "Uniformity (lower: more spread)",
+            "log E exp(−2‖u − v‖²)",
+            colours={"uniformity": charts.run_colour(store.run_id)},
+        ),
+        key=f"uniformity-{store.run_id}",
+    )
+    explained("Lower is more spread out over the sphere; 0 is collapsed.", UNIFORMITY_HELP)
+
+
+def live_knn_note(config: dict[str, Any], probe_images: int | None) -> str:
+    """How the live kNN is measured, and why the Evaluate page's kNN reads differently."""
+    monitor = config.get("monitor", {})
+    probe = probe_images or int(monitor.get("probe_size", 1000))
+    k, temperature = monitor.get("knn_k", 20), monitor.get("knn_temperature", 0.1)
+    return (
+        f"Live kNN: {probe:,} held-out test images vote among up to {BANK_SIZE:,} labelled "
+        f"training images (k = {k}, τ = {temperature:g}), a sample small enough to measure while "
+        "training. The Evaluate page's kNN uses the whole test split against the whole "
+        "training set, with the same k and τ: more neighbours to find, so it usually reads a "
+        "few points higher for the same weights (and it reads the last checkpoint, which may "
+        "be a few steps behind)."
+    )
