@@ -26,6 +26,8 @@ from sslcore.data.folder import load_folder
 from sslcore.data.npz import load_npz
 from sslcore.jobs import JobManager
 
+X4 = np.zeros((4, 8, 8), np.uint8)
+
 
 def _png_bytes(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
@@ -109,13 +111,36 @@ def test_the_command_line_names_a_missing_dataset_in_one_line(tmp_path, capsys):
         ({"x": np.zeros((4,), np.uint8)}, "got shape \\(4,\\)"),
         ({"x": np.zeros((4, 8, 8), np.uint8), "y": np.zeros(3, np.int64)}, "shape \\(4,\\)"),
         ({"x": np.zeros((2, 8, 8), np.uint8), "y": np.array([0.5, 1.0])}, "integer class"),
+        ({"x": X4, "y": np.array([0, 1, -1, 0])}, "labels 0, 1, 2, ..., found -1"),
+        ({"x": X4, "y": np.array([0, 1, 2**40, 0])}, "labels go up to 1099511627776"),
+        ({"x": X4, "y": np.array([0, 1, 2, 0]), "classes": np.array(["a"])}, "names 1 classes"),
+        ({"x": X4, "y": np.array([0, 1, 2, 0]), "classes": np.arange(3)}, "1-D array of strings"),
+        ({"x": X4, "classes": np.array(["a"])}, "'classes' is given without 'y'"),
+        ({"x": X4, "y": np.zeros((4, 1), np.int64)}, "got \\(4, 1\\)"),
+        ({"x": X4, "y": np.array([True, False, True, False])}, "integer class labels, got bool"),
+        ({"x": np.zeros((4, 8, 8, 3, 1), np.uint8)}, "C = 1 or 3"),
+        ({"x": np.zeros((4, 8, 8, 4), np.uint8)}, "C = 1 or 3"),
+        ({"x": np.zeros((0, 8, 8), np.uint8)}, "holds no images"),
+        ({"x": np.zeros((4, 0, 8), np.uint8)}, "holds no images"),
+        ({"x": np.array([None] * 4, dtype=object)}, "cannot be read without pickle"),
+        ({"images": X4}, "has no array 'x'"),
+        ({"x_train": X4}, "no 'x_test'"),
     ],
 )
 def test_npz_with_wrong_shapes_or_dtypes_names_the_array(tmp_path, arrays, message):
     path = tmp_path / "bad.npz"
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match=message):
-        load_npz(str(path), 16)
+        load_npz(str(path), 16, "train" if "x_train" in arrays else None)
+
+
+def test_a_huge_label_in_either_split_of_an_own_split_archive_is_refused(tmp_path):
+    path = tmp_path / "split.npz"
+    labels = np.array([0, 1, 2**40, 1])
+    np.savez(path, x_train=X4, x_test=X4, y_train=labels[::-1], y_test=labels)
+    for split in ("train", "test"):
+        with pytest.raises(ValueError, match="holds only 8 labelled images"):
+            load_npz(str(path), 16, split)
 
 
 def test_a_truncated_npz_is_not_a_readable_archive(tmp_path):
