@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state
+from sslcore import eval_jobs
 from sslcore.config import RunConfig, replace
 from sslcore.jobs import get_manager
 from sslcore.store import RunStore, safe_run_dir
@@ -153,9 +154,16 @@ def test_every_page_shows_a_finished_run(dashboard_runs_dir: Path) -> None:
     assert {w.label for w in embeddings.selectbox} >= {"Run", "Colour by"}
     evaluate = page_app("evaluate", {state.RUN_PARAM: run_id}).run()
     next(w for w in evaluate.selectbox if w.label == "Protocol").select("knn").run()
-    next(b for b in evaluate.button if b.label == "Run").click().run(timeout=240)
+    next(b for b in evaluate.button if b.label == "Run").click().run()
+    assert not evaluate.exception
+    shown = [e.value for e in (*evaluate.info, *evaluate.success)]  # running, or just done
+    assert any(m.startswith(("Running kNN classifier", "kNN classifier: done")) for m in shown)
+    eval_jobs.wait(safe_run_dir(dashboard_runs_dir, run_id), timeout=240)
+    evaluate.run()
     assert not evaluate.exception
     assert any(m.label.startswith("kNN") for m in evaluate.metric)
+    # next to the number: why the Train page's live kNN reads differently
+    assert any("The Train page's live kNN" in c.value for c in evaluate.caption)
 
 
 def test_learn_page_has_a_card_per_objective_and_three_lessons(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -11,7 +13,9 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.components import charts, page, runs
+from sslcore import eval_jobs
 from sslcore.store import RunStore
+from sslcore.train.monitor import BANK_SIZE
 
 # Plain-language names of the protocols of sslcore.eval.run_eval (a new one shows by its key).
 PROTOCOLS = {
@@ -37,6 +41,7 @@ FIGURES = {
     "perplexity": ("perplexity", "vocabulary"),
 }
 FRACTIONS = (0.01, 0.1, 1.0)
+JOB_POLL_SECONDS = 1.0
 NEEDS_FRACTION = ("finetune", "supervised")
 
 
@@ -152,24 +157,86 @@ def transfer_frame(results: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_protocol(
-    store: RunStore, protocol: str, fraction: float | None, dataset: str | None = None
+def start_protocol(
+    run_path: Path, protocol: str, fraction: float | None, dataset: str | None = None
 ) -> None:
-    """Run one protocol now (this tab waits; the result is saved in the run's eval/ folder)."""
-    from sslcore.eval.run_eval import evaluate_run
+    """Start one protocol in the background (the result is saved in the run's eval/ folder).
 
-    where = f" on {dataset}" if dataset else ""
-    with st.spinner(f"Running {PROTOCOLS.get(protocol, protocol).split(' (')[0]}{where}…"):
-        try:
-            result = evaluate_run(store.path, protocol, labels_fraction=fraction, dataset=dataset)
-        except (ValueError, FileNotFoundError, RuntimeError) as err:
-            st.session_state[state.EVAL_MESSAGE] = ("error", str(err))
-            return
-    accuracy = result.get("accuracy")
-    line = f"{result['name']}: done" + (
-        f", accuracy {accuracy:.1%}" if accuracy is not None else ""
+    A button callback, so the page that follows already draws the evaluation as running.
+    """
+    try:
+        eval_jobs.start(run_path, protocol, labels_fraction=fraction, dataset=dataset)
+    except (eval_jobs.EvaluationBusy, FileNotFoundError) as err:
+        st.session_state[state.EVAL_MESSAGE] = ("error", str(err))
+
+
+def protocol_label(status: Mapping[str, Any]) -> str:
+    """``Linear probe (10% of labels) on digits``: an evaluation in words."""
+    label = PROTOCOLS.get(str(status.get("protocol")), str(status.get("protocol")))
+    words = label.split(" (")[0]
+    if status.get("labels_fraction") is not None:
+        words += f" ({status['labels_fraction']:.0%} of labels)"
+    return words + (f" on {status['dataset']}" if status.get("dataset") else "")
+
+
+def render_job(run_path: Path, was_running: bool) -> None:
+    """The run's evaluation: its progress while it runs, then how it ended.
+
+    Drawn in a fragment that polls while an evaluation runs, so the rest of the page stays
+    usable; when it ends, the whole page reruns to show the new result.
+    """
+    status = eval_jobs.latest(run_path)
+    if status is None:
+        return
+    name = protocol_label(status)
+    if status["state"] == eval_jobs.RUNNING:
+        elapsed = time.time() - float(status["started"])
+        done = eval_jobs.progress(status)
+        expected = status.get("expected_s")
+        if done is None:
+            st.info(
+                f"Running {name}… {elapsed:.0f} s so far (the first time: no estimate yet).",
+                icon=":material/hourglass_top:",
+            )
+        else:
+            st.progress(
+                done, text=f"Running {name}… {elapsed:.0f} s of about {expected:.0f} s (last time)"
+            )
+        st.caption(
+            "It runs in the background: change the settings, open other pages or reload; the "
+            "result appears here when it is done."
+        )
+        return
+    if was_running:
+        st.rerun(scope="app")  # the results below are drawn by the whole page
+    if status["state"] == "finished":
+        accuracy = status.get("accuracy")
+        st.success(
+            f"{name}: done in {status.get('seconds') or 0:.0f} s"
+            + (f", accuracy {accuracy:.1%}" if isinstance(accuracy, int | float) else ""),
+            icon=":material/check_circle:",
+        )
+    else:
+        st.error(f"{name}: {status.get('message', status['state'])}", icon=":material/error:")
+
+
+def knn_difference(results: Mapping[str, Mapping[str, Any]], store: RunStore) -> str | None:
+    """Why this page's kNN and the Train page's live kNN differ, with both numbers."""
+    knn = results.get("knn")
+    if knn is None:
+        return None
+    live = [r for r in store.metrics() if isinstance(r.get("knn_accuracy"), int | float)]
+    live_words = (
+        f" (it last read {live[-1]['knn_accuracy']:.1%} at step {live[-1]['step']})" if live else ""
     )
-    st.session_state[state.EVAL_MESSAGE] = ("success", line)
+    probe = int((store.config() or {}).get("monitor", {}).get("probe_size", 1000))
+    return (
+        f"kNN here: all {knn.get('n_test', 0):,} test images vote among "
+        f"{knn.get('n_labels', knn.get('n_train', 0)):,} labelled training images (k = "
+        f"{knn.get('k')}, τ = {knn.get('temperature')}), at step {knn.get('step')}. The Train "
+        f"page's live kNN{live_words} uses a sample: {probe:,} test images among up to "
+        f"{BANK_SIZE:,} training images, so it reads lower: fewer neighbours to find."
+    )
 
 
 def render_transfer(results: Mapping[str, Mapping[str, Any]]) -> None:
@@ -208,6 +275,9 @@ def render_results(store: RunStore) -> None:
             st.columns(len(accuracies)), accuracies.items(), strict=True
         ):
             column.metric(PROTOCOLS.get(protocol, protocol).split(" (")[0], f"{value:.1%}")
+    difference = knn_difference(results, store)
+    if difference is not None:
+        st.caption(difference)
     curve_key = next((k for k in results if k.replace("_", "-") == "label-efficiency"), None)
     if curve_key is not None:
         frame = curve_frame(results[curve_key])
@@ -303,16 +373,21 @@ def render() -> None:
             key=state.EVAL_FRACTION,
             format_func=lambda f: f"{f:.0%}",
         )
-    if button_column.button(
+    busy = eval_jobs.running(store.path) is not None
+    button_column.button(
         "Run",
         type="primary",
         icon=":material/play_arrow:",
-        disabled=not store.checkpoint_path().exists(),
+        disabled=busy or not store.checkpoint_path().exists(),
         key="eval-run",
-    ):
-        run_protocol(store, protocol, fraction, dataset)
+        help="Runs in the background; one evaluation at a time per run.",
+        on_click=start_protocol,
+        args=(store.path, protocol, fraction, dataset),
+    )
     message = st.session_state.pop(state.EVAL_MESSAGE, None)
     if message is not None:
         (st.error if message[0] == "error" else st.success)(message[1])
+    job = st.fragment(render_job, run_every=JOB_POLL_SECONDS if busy else None)
+    job(store.path, busy)
     render_results(store)
     page.end()
