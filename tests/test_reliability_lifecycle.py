@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 from engine_helpers import tiny_config
 
+from sslcore.checkpoint import load_checkpoint
 from sslcore.config import save_config
 from sslcore.jobs import JobManager
 from sslcore.run_lock import RunBusy, RunLock, lock_holder
 from sslcore.store import RunStore
-from sslcore.train.checkpoint import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
@@ -207,3 +207,75 @@ def test_a_torn_last_line_is_cut_not_glued_onto(tmp_path):
         rows = [json.loads(line) for line in lines]  # every line is whole JSON
         assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)
     assert store.metrics()[-1]["step"] == 20
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> RunStore:
+    """A run trained to the end (10 steps) on an npz file of its own."""
+    tmp = tmp_path_factory.mktemp("finished")
+    rng = np.random.default_rng(0)
+    np.savez(tmp / "photos.npz", x=rng.integers(0, 256, (96, 16, 16, 3), dtype=np.uint8))
+    return finished_run(tmp, **{"optim.steps": 10, "data.dataset": f"npz:{tmp / 'photos.npz'}"})
+
+
+def _break(store: RunStore, how: str) -> tuple[int | None, object]:
+    """Damage a copy of a finished run; the ``steps`` to ask for and what undoes the damage."""
+    config = store.path / "config.json"
+    if how == "no config":
+        config.unlink()
+    elif how == "config not JSON":
+        config.write_text("{not json")
+    elif how == "config with an unknown field":
+        config.write_text(json.dumps({**json.loads(config.read_text()), "optimm": {}}))
+    elif how == "no checkpoint":
+        store.checkpoint_path().unlink()
+    elif how == "an empty checkpoint":
+        store.checkpoint_path().write_bytes(b"")
+    elif how == "data gone":
+        Path(store.config()["data"]["dataset"].removeprefix("npz:")).rename(store.path / "moved")
+    elif how == "busy":
+        return 20, RunLock.acquire(store.path)
+    return {"steps below": 5, "steps out of range": 10**9, "nothing left": None}.get(how, 20), None
+
+
+REFUSALS = {
+    "no config": "not a run directory|no run",  # the job manager lists no such run
+    "config not JSON": "config.json is missing or is not a JSON object",
+    "config with an unknown field": "optimm: unknown field",
+    "no checkpoint": "has no checkpoint",
+    "an empty checkpoint": "not a safe SSL Lab checkpoint",
+    "steps below": "below the 10 steps",
+    "steps out of range": "optim.steps",
+    "nothing left": "already trained all its 10 steps",
+    "data gone": "photos.npz",
+    "busy": "is being written by process",
+}
+
+
+@pytest.mark.parametrize("how", list(REFUSALS))
+def test_a_resume_that_cannot_happen_is_refused_and_writes_nothing(finished, tmp_path, how):
+    import shutil
+
+    from sslcore.lifecycle import plan_resume
+
+    store = RunStore(tmp_path / finished.run_id)
+    shutil.copytree(finished.path, store.path)
+    data = Path(finished.config()["data"]["dataset"].removeprefix("npz:"))
+    steps, held = _break(store, how)
+    before = {p: p.read_bytes() for p in store.path.rglob("*") if p.is_file()}
+    try:
+        with pytest.raises((ValueError, FileNotFoundError, RunBusy), match=REFUSALS[how]):
+            plan_resume(store, steps)
+        with pytest.raises((ValueError, LookupError, OSError, RunBusy), match=REFUSALS[how]):
+            manager = JobManager(tmp_path)
+            try:
+                manager.resume_run(store.run_id, steps=steps)
+            finally:
+                manager.shutdown()
+    finally:
+        if held is not None:
+            held.release()
+        if (store.path / "moved").exists():
+            (store.path / "moved").rename(data)
+            before.pop(store.path / "moved")
+    assert {p: p.read_bytes() for p in store.path.rglob("*") if p.is_file()} == before
