@@ -482,6 +482,12 @@ class MonitorConfig(Section):
     knn_temperature: float = spec(
         0.1, "kNN temperature", "Vote weight exp(sim / t).", min=0.01, max=10.0
     )
+    tensorboard: bool = spec(
+        False,
+        "TensorBoard",
+        "Also write the metrics as TensorBoard scalars into the run's folder (tensorboard "
+        "--logdir runs); needs pip install 'ssl-lab[tensorboard]'.",
+    )
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from sslcore.train.checkpoint import load_checkpoint, save_checkpoint
 from sslcore.train.control import RunControl
 from sslcore.train.device import resolve_device, resolve_precision
 from sslcore.train.monitor import Monitor, collapse_std
+from sslcore.train.scalars import Scalars
 from sslcore.train.optim import build_optimizer, build_scheduler
 from sslcore.transfer.init import record_init
 
@@ -127,6 +128,9 @@ class Trainer:
 
         # One module for the training steps: DDP around the objective under torchrun.
         model = distributed.parallelize(objective, self.device, cfg.optim.sync_batchnorm)
+        # TensorBoard's copy of the metrics (rank 0 alone records; a resume purges later steps)
+        tensorboard = cfg.monitor.tensorboard and distributed.is_main()
+        self._scalars = Scalars(self.store.path, tensorboard, start)
 
         def checkpoint(step: int) -> None:
             rng: dict[str, Any] = {
@@ -239,6 +243,7 @@ class Trainer:
                 if not math.isfinite(row["loss"]):
                     return self._diverged(step, row["loss"])
                 self.store.append_metrics(row)
+                self._scalars.write(row)
                 self.store.write_status(
                     "running",
                     step=done,
@@ -318,7 +323,9 @@ class Trainer:
             return  # only rank 0 records (it alone writes the run directory)
         figures = monitor.record(self.store, objective, step, views, n_views)
         if figures:
-            self.store.append_metrics({"step": step, "time": time.time(), **figures})
+            row = {"step": step, "time": time.time(), **figures}
+            self.store.append_metrics(row)
+            self._scalars.write(row)
 
     def _diverged(self, step: int, loss: float) -> dict[str, Any]:
         message = (
@@ -327,10 +334,12 @@ class Trainer:
         )
         self.store.append_event("error", message, step)
         self.store.write_status("failed", step=step, message=message, finished=time.time())
+        self._scalars.close()
         log.warning("%s: %s", self.store.run_id, message)
         return {"state": "failed", "step": step, "message": message}
 
     def _summary(self, state: str, step: int) -> dict[str, Any]:
+        self._scalars.close()
         metrics = self.store.metrics()
         losses = [m["loss"] for m in metrics if "loss" in m]
         knn = [m["knn_accuracy"] for m in metrics if "knn_accuracy" in m]
