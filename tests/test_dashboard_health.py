@@ -71,9 +71,10 @@ def test_train_page_draws_healthy_levels_rankme_uniformity_and_the_knn_sample(
     low, high = drawn["uniformity"]  # features spread out between the two steps
     assert -0.1 < low < 0 and high < low - 1
     captions = " ".join(c.value for c in at.caption)
-    assert "0.06–0.09" in captions and "random network" in captions
+    assert "near its dashed line 1/√d (z: 0.088; h: 0.062)" in captions
+    assert "random network" in captions
     assert "300 held-out test images vote among up to 2,000" in captions
-    assert "Evaluate page" in captions
+    assert "The Evaluate page's kNN uses all of both" in captions
     assert all(c.help for c in at.caption if "dashed line" in c.value or "collapsed" in c.value)
 
 

@@ -124,9 +124,11 @@ def render_collapse(frame: pd.DataFrame, store: RunStore) -> None:
         ),
         key=f"collapse-{store.run_id}",
     )
+    healthy = "; ".join(f"{name.split(':')[0].removeprefix('healthy ')}: {value:.3f}"
+                        for name, value in levels.items())  # fmt: skip
     explained(
-        "Healthy: near its dashed line 1/√d (0.06–0.09 for d = 256–128); falling to 0: "
-        "collapse. Step 0 is a random network and reads low.",
+        f"Healthy: steady near its dashed line 1/√d ({healthy or '0.06–0.09 for d = 256–128'})"
+        "; falling towards 0 is collapse. Step 0 is a random network and reads low.",
         COLLAPSE_HELP,
     )
 
@@ -169,16 +171,22 @@ def render_uniformity(store: RunStore) -> None:
     explained("Lower is more spread out over the sphere; 0 is collapsed.", UNIFORMITY_HELP)
 
 
-def live_knn_note(config: dict[str, Any], probe_images: int | None) -> str:
-    """How the live kNN is measured, and why the Evaluate page's kNN reads differently."""
+def live_knn_note(config: dict[str, Any], probe_images: int | None) -> tuple[str, str]:
+    """How the live kNN is measured and why the Evaluate page's reads differently: a short
+    line for under the chart and the longer reason for its help."""
     monitor = config.get("monitor", {})
     probe = probe_images or int(monitor.get("probe_size", 1000))
     k, temperature = monitor.get("knn_k", 20), monitor.get("knn_temperature", 0.1)
-    return (
+    short = (
         f"Live kNN: {probe:,} held-out test images vote among up to {BANK_SIZE:,} labelled "
-        f"training images (k = {k}, τ = {temperature:g}), a sample small enough to measure while "
-        "training. The Evaluate page's kNN uses the whole test split against the whole "
-        "training set, with the same k and τ: more neighbours to find, so it usually reads a "
-        "few points higher for the same weights (and it reads the last checkpoint, which may "
-        "be a few steps behind)."
+        f"training images (k = {k}, τ = {temperature:g}). The Evaluate page's kNN uses all of "
+        "both, so it reads a few points higher."
     )
+    reason = (
+        f"{KNN_HELP} Live, a sample keeps it cheap enough to measure while training. The "
+        "Evaluate page's kNN scores the whole test split against the whole training set with "
+        "the same k and τ: with more labelled neighbours to find, each image's nearest ones "
+        "are closer and more often of its class. It also reads the last checkpoint, which "
+        "may be a few steps behind this chart."
+    )
+    return short, reason

@@ -115,8 +115,8 @@ def render_curves(frame, store: RunStore) -> None:
             )
             shape = health_charts.probe_shape(store)
             probe = shape[0] if shape else None
-            note = health_charts.live_knn_note(store.config() or {}, probe)
-            health_charts.explained(note, health_charts.KNN_HELP)
+            short, reason = health_charts.live_knn_note(store.config() or {}, probe)
+            health_charts.explained(short, reason)
         else:
             st.caption("kNN accuracy appears at the first monitor step.")
     with collapse:
