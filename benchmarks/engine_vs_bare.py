@@ -24,13 +24,13 @@ import torch
 from sslcore.augment import build_augmenter
 from sslcore.config import RunConfig, replace, to_dict
 from sslcore.data import load_dataset
+from sslcore.device import resolve_device, resolve_precision
 from sslcore.objectives.base import ImageSpec
+from sslcore.optim import build_optimizer
 from sslcore.recipes import recipe_config
 from sslcore.store import RunStore
 from sslcore.train import Trainer
 from sslcore.train.build import build_objective, uses_channels_last
-from sslcore.train.device import resolve_device, resolve_precision
-from sslcore.train.optim import build_optimizer
 
 LOG_EVERY = 5  # the trainer's default logs every 10 steps; warm-up and steps are multiples of 5
 

@@ -58,11 +58,11 @@ from torch.utils.data import DataLoader, Dataset
 from sslcore.config import RunConfig, replace, to_dict
 from sslcore.data import load_dataset
 from sslcore.objectives.base import ImageSpec
+from sslcore.optim import build_optimizer, build_scheduler
 from sslcore.recipes import recipe_config
 from sslcore.store import RunStore
 from sslcore.train import Trainer
 from sslcore.train.build import build_objective
-from sslcore.train.optim import build_optimizer, build_scheduler
 
 LOG_EVERY = 5  # the trainer's metric lines (and the loss windows) cover 5 steps each
 

@@ -54,11 +54,11 @@ from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.linear_probe import linear_probe
 from sslcore.eval.run_eval import evaluate_run
 from sslcore.objectives.base import ImageSpec
+from sslcore.optim import warmup_cosine
 from sslcore.recipes import recipe_config
 from sslcore.store import RunStore
 from sslcore.train import Trainer
 from sslcore.train.build import build_objective
-from sslcore.train.optim import warmup_cosine
 
 CIFAR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10_dev.npz"
 SUBSET = Path(tempfile.gettempdir()) / "sslcore-cifar10-dev-8k-2k.npz"

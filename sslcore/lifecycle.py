@@ -20,11 +20,11 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from sslcore.checkpoint import load_checkpoint
 from sslcore.config import RunConfig, from_dict, replace, to_dict
 from sslcore.data.availability import check_available
 from sslcore.run_lock import RunBusy, RunLock, lock_holder
 from sslcore.store import RunStore, new_run_id, safe_run_dir
-from sslcore.train.checkpoint import load_checkpoint
 
 
 @dataclass

@@ -11,9 +11,9 @@ from engine_helpers import new_store, tiny_config
 from sslcore.backbones import build_backbone
 from sslcore.backbones.base import to_signed
 from sslcore.backbones.timm_backbone import _timm_models
+from sslcore.checkpoint import load_backbone
 from sslcore.config import BackboneConfig, ConfigError
 from sslcore.train import Trainer
-from sslcore.train.checkpoint import load_backbone
 
 pytest.importorskip("timm")
 

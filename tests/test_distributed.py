@@ -19,6 +19,7 @@ import torch
 import torch.distributed as dist
 
 from sslcore import distributed
+from sslcore.checkpoint import load_backbone, load_checkpoint
 from sslcore.config import RunConfig, from_dict, replace, to_dict
 from sslcore.objectives.barlow_twins import barlow_twins_loss
 from sslcore.objectives.dino import updated_center
@@ -27,7 +28,6 @@ from sslcore.objectives.vicreg import vicreg_loss
 from sslcore.recipes import recipe_config
 from sslcore.store import RunStore, list_runs
 from sslcore.train import RunControl, Trainer
-from sslcore.train.checkpoint import load_backbone, load_checkpoint
 
 WORLD = 2
 BATCH, DIM = 8, 6  # the global batch: each of the two processes holds 4 rows

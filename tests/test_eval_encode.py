@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 from engine_helpers import new_store, tiny_config
 
+from sslcore.checkpoint import load_backbone
 from sslcore.data import load_dataset
 from sslcore.eval.features import extract_features
 from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.run_eval import evaluate_run
 from sslcore.objectives.colorization import Colorization, rgb_to_yuv
 from sslcore.train import Trainer
-from sslcore.train.checkpoint import load_backbone
 
 
 def test_colorization_is_evaluated_on_the_grey_images_it_learned_from(tmp_path):

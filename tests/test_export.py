@@ -17,12 +17,12 @@ from safetensors.torch import load_file
 from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 
 import sslcore
+from sslcore.checkpoint import load_backbone
 from sslcore.cli import main
 from sslcore.data.shapes import SHAPE_NAMES
 from sslcore.export.torchvision_format import loading_code
 from sslcore.store import RunStore
 from sslcore.train import Trainer
-from sslcore.train.checkpoint import load_backbone
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 QUICK = {"optim.steps": 2, "monitor.eval_every": 2, "monitor.checkpoint_every": 2}

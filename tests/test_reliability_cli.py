@@ -19,11 +19,11 @@ import pytest
 import torch
 from engine_helpers import tiny_config
 
+from sslcore import checkpoint as checkpoint_module
 from sslcore.cli import main, runs_cmd
 from sslcore.cli.errors import explain
 from sslcore.config import save_config
 from sslcore.store import RunStore
-from sslcore.train import checkpoint as checkpoint_module
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_FLAGS = ["--steps", "4", "--batch-size", "16", "--image-size", "16", "--quiet",

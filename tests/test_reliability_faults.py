@@ -21,11 +21,11 @@ import pytest
 import torch
 from engine_helpers import tiny_config
 
+from sslcore.checkpoint import load_checkpoint
 from sslcore.config import RunConfig, save_config
 from sslcore.jobs import JobManager
 from sslcore.objectives import OBJECTIVES
 from sslcore.store import RunStore, read_jsonl
-from sslcore.train.checkpoint import load_checkpoint
 from sslcore.train.failures import describe_failure
 
 REPO = Path(__file__).resolve().parents[1]

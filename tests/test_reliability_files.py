@@ -16,11 +16,11 @@ import pytest
 import torch
 from engine_helpers import tiny_config
 
+from sslcore.checkpoint import CheckpointError, export_safetensors, load_backbone
 from sslcore.cli import main
 from sslcore.config import to_dict
 from sslcore.jobs import JobManager
 from sslcore.store import RunStore
-from sslcore.train.checkpoint import CheckpointError, export_safetensors, load_backbone
 
 
 @pytest.fixture

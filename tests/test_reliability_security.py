@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load as safetensors_load
 
+from sslcore.checkpoint import export_safetensors, load_backbone
 from sslcore.config import ConfigError, RunConfig, replace
 from sslcore.jobs import JobManager
 from sslcore.store import RUN_ID_PATTERN, RunStore, list_runs, new_run_id, safe_run_dir
-from sslcore.train.checkpoint import export_safetensors, load_backbone
 
 
 @settings(max_examples=200, deadline=None)

@@ -8,8 +8,8 @@ import pytest
 import torch
 from engine_helpers import new_store, tiny_config
 
+from sslcore.checkpoint import CheckpointError, load_backbone, load_checkpoint
 from sslcore.train import Trainer
-from sslcore.train.checkpoint import CheckpointError, load_backbone, load_checkpoint
 
 
 def losses(store) -> list[float]:

@@ -8,11 +8,11 @@ from engine_helpers import new_store, tiny_config
 from torchvision.models import resnet18
 
 from sslcore.backbones import build_backbone
+from sslcore.checkpoint import load_backbone
 from sslcore.config import ConfigError, replace
 from sslcore.objectives.base import ImageSpec
 from sslcore.train import Trainer
 from sslcore.train.build import build_objective
-from sslcore.train.checkpoint import load_backbone
 from sslcore.transfer.imagenet import MissingWeightsError, imagenet_weights_path
 from sslcore.transfer.init import initialise_backbone
 

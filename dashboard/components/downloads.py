@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from sslcore.checkpoint import export_safetensors
 from sslcore.export import export_archive
 from sslcore.export.torchvision_format import SUPPORTED
 from sslcore.store import RunStore
-from sslcore.train.checkpoint import export_safetensors
 
 
 def embeddings_csv(store: RunStore) -> str:

@@ -19,9 +19,11 @@ from sslcore.cli.config_flags import add_config_flag, config_field
 from sslcore.cli.errors import USAGE, explain
 from sslcore.cli.progress import Progress
 from sslcore.config import RunConfig, field_choices, load_config, load_yaml, replace
+from sslcore.device import resolve_device
 from sslcore.lifecycle import Writer, begin_resume, create_run, plan_resume
 from sslcore.recipes import augment_preset_dict, recipe_config
 from sslcore.store import RunStore, new_run_id, safe_run_dir
+from sslcore.train import Trainer
 from sslcore.train.control import RunControl
 from sslcore.train.failures import record_failure
 
@@ -114,8 +116,6 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 def join_torchrun(config: RunConfig) -> None:
     """Under torchrun, join the process group and check that the batch splits over it."""
-    from sslcore.train.device import resolve_device
-
     distributed.init_from_env(resolve_device(config.device))
     distributed.local_batch_size(config.optim.batch_size)
 
@@ -145,8 +145,6 @@ def signals_interrupt(control: RunControl) -> Iterator[None]:
 
 def _run(writer: Writer | None, store: RunStore, config: RunConfig, quiet: bool) -> int:
     """Train ``store``'s run in the foreground; ``writer`` holds its lock (None off rank 0)."""
-    from sslcore.train import Trainer
-
     main = distributed.is_main()
     quiet = quiet or not main  # one progress line and one summary per torchrun job
     progress = Progress(config.optim.steps, quiet)

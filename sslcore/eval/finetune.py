@@ -21,9 +21,9 @@ from torch import Tensor, nn
 
 from sslcore.augment import build_augmenter, preset
 from sslcore.backbones import Backbone
+from sslcore.device import resolve_precision
 from sslcore.eval.features import extract_features
-from sslcore.train.device import resolve_precision
-from sslcore.train.optim import warmup_cosine
+from sslcore.optim import warmup_cosine
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,13 @@ import torch
 
 from sslcore.augment import build_augmenter
 from sslcore.backbones import Backbone, build_backbone
+from sslcore.checkpoint import load_objective
 from sslcore.config import RunConfig
 from sslcore.data import load_dataset
 from sslcore.data.dataset import ImageDataset
 from sslcore.data.stl10_unlabeled import labelled_dataset
 from sslcore.data.text_dataset import is_text_dataset
+from sslcore.device import resolve_device
 from sslcore.eval.collapse import collapse_report
 from sslcore.eval.finetune import FinetuneSettings, finetune
 from sslcore.eval.knn import knn_accuracy
@@ -63,8 +65,6 @@ from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import Objective
 from sslcore.objectives.base import ImageSpec
 from sslcore.store import RunStore
-from sslcore.train.checkpoint import load_objective
-from sslcore.train.device import resolve_device
 from sslcore.transfer.target import load_target, transfer_name
 
 log = logging.getLogger(__name__)

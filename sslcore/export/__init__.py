@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from sslcore.checkpoint import export_safetensors, load_checkpoint, trained_backbone
 from sslcore.export.projector import write_projector
 from sslcore.export.torchvision_format import (
     WEIGHTS_FILE,
@@ -29,7 +30,6 @@ from sslcore.export.torchvision_format import (
     torchvision_state_dict,
 )
 from sslcore.store import RunStore, atomic_open
-from sslcore.train.checkpoint import export_safetensors, load_checkpoint, trained_backbone
 
 
 def write_safetensors(run_dir: str | Path, out_dir: Path) -> list[Path]:

@@ -9,11 +9,11 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from sslcore import checkpoint
 from sslcore.backbones import Backbone
 from sslcore.data.resize import resize_images
 from sslcore.export.torchvision_format import MEAN, STD
 from sslcore.store import RunStore
-from sslcore.train import checkpoint
 from sslcore.transfer.adapt import convert_channels
 
 

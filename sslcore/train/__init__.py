@@ -1,4 +1,6 @@
-"""Training: the loop (:class:`Trainer`), its controls, checkpoints and schedules.
+"""Training: the loop (:class:`Trainer`), its monitor and controls (checkpoints, devices and
+optimizers sit a layer below, in :mod:`sslcore.checkpoint`, :mod:`sslcore.device` and
+:mod:`sslcore.optim`, where evaluation and transfer use them too).
 
 This package is also the notebook's ``sslcore.train(...)``: calling it starts a run through
 :func:`sslcore.api.train` and returns its :class:`~sslcore.api.Run`. The two share a name, and
@@ -17,7 +19,9 @@ from sslcore.train.trainer import Trainer
 
 class _CallablePackage(ModuleType):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from sslcore.api import train  # the façade sits above the loop: imported when called
+        # The façade sits above the loop: imported when called, the one upward import that
+        # pyproject.toml's layers contract allows by name.
+        from sslcore.api import train
 
         return train(*args, **kwargs)
 

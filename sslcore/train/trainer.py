@@ -21,19 +21,19 @@ import torch
 
 from sslcore import distributed
 from sslcore.augment import build_augmenter
+from sslcore.checkpoint import load_checkpoint, save_checkpoint
 from sslcore.config import RunConfig, to_dict
 from sslcore.data import load_dataset
+from sslcore.device import resolve_device, resolve_precision
 from sslcore.objectives.base import ImageSpec
+from sslcore.optim import build_optimizer, build_scheduler
 from sslcore.seeds import SEED_STRIDE
 from sslcore.store import RunStore
 from sslcore.train.batches import BatchSchedule
 from sslcore.train.build import build_objective, uses_channels_last
-from sslcore.train.checkpoint import load_checkpoint, save_checkpoint
 from sslcore.train.control import RunControl
-from sslcore.train.device import resolve_device, resolve_precision
 from sslcore.train.monitor import Monitor, collapse_std
 from sslcore.train.scalars import Scalars
-from sslcore.train.optim import build_optimizer, build_scheduler
 from sslcore.transfer.init import record_init
 
 log = logging.getLogger(__name__)

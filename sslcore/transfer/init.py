@@ -26,9 +26,9 @@ import torch
 from torch import Tensor
 
 from sslcore.backbones import Backbone
+from sslcore.checkpoint import backbone_state, load_checkpoint
 from sslcore.config import BackboneConfig, ConfigError
 from sslcore.store import RUN_ID_PATTERN, RunStore
-from sslcore.train.checkpoint import backbone_state, load_checkpoint
 from sslcore.transfer.adapt import LUMINANCE
 from sslcore.transfer.imagenet import load_imagenet_state
 from sslcore.transfer.init_source import FIELD, parse_init_from
