@@ -4,7 +4,18 @@ It never imports streamlit and never prints; it logs through :mod:`logging`. Use
 notebook, the ``sslcore`` command line, or the dashboard.
 """
 
+from sslcore import config as _config
+
 __version__ = "0.1.0"
+
+
+def _load_checks() -> None:
+    """Register the config checks that need a registry (:mod:`sslcore.validate`), on the first
+    config built: the registries import torch, which ``import sslcore.config`` must not wait for."""
+    import sslcore.validate  # noqa: F401  (heavy: data, backbones, objectives, torch)
+
+
+_config.set_checks_loader(_load_checks)
 
 
 API = ("Run", "RunStatus", "load_run", "runs")  # the notebook API (sslcore.api)

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sslcore.config import ConfigError
-
-if TYPE_CHECKING:
-    from sslcore.config import RunConfig
-
+from sslcore.backbones import check_image_size
+from sslcore.config import ConfigError, RunConfig
+from sslcore.data.text_dataset import is_text_dataset
+from sslcore.objectives import OBJECTIVES
 
 TEXT_BACKBONES = ("text_transformer",)
 
 
 def objective_modality(name: str) -> str:
     """``"text"`` for the language objectives (mlm, next_token, simcse), else ``"image"``."""
-    from sslcore.objectives import OBJECTIVES
-
     return OBJECTIVES[name].modality
 
 
 def check_compatible(run: RunConfig) -> None:
     """Raise ConfigError for an objective/backbone pair or image size that cannot work, or for
     text and images mixed (a text objective on images, an image backbone on text)."""
-    from sslcore.backbones import check_image_size
-    from sslcore.data.text_dataset import is_text_dataset
-    from sslcore.objectives import OBJECTIVES
-
     check_image_size(run.backbone, run.data.image_size)
     text_objective = objective_modality(run.objective.name) == "text"
     if text_objective and not is_text_dataset(run.data.dataset):

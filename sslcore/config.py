@@ -5,6 +5,21 @@ monitor, plus seed and device). Every field carries its UI label, help text and 
 its dataclass metadata (see :func:`spec`), so the dashboard builds its forms from here and never
 hard-codes a range. Bad values raise :class:`ConfigError`, whose message names the field, the bad
 value and what is allowed, e.g. ``optim.batch_size = 0 is not allowed: an integer from 2 to 4096``.
+
+This module is the bottom layer of the engine: it imports no other part of sslcore, not even
+inside a function. Yet some checks need a registry that lives above it: is ``resnet18`` a
+backbone, which hyperparameters does ``byol`` take, does this objective suit this backbone? The
+layer that owns the registries hands those checks *down* instead (:mod:`sslcore.validate`):
+
+- :func:`register_names` gives the names of a registry (``"backbones"``), which a field lists
+  as its choices through :func:`registry_names`;
+- :func:`register_check` adds a check that every instance of a class runs on construction,
+  after its fields passed :func:`check_fields` (a section may normalise itself there, as the
+  objective section fills in its method's defaults).
+
+The package ``sslcore`` arranges for those checks to be registered on the first one that is
+needed (:func:`set_checks_loader`), so ``RunConfig(...)``, :func:`from_dict` and :func:`replace`
+refuse an unknown name everywhere, while ``import sslcore.config`` stays light (no torch).
 """
 
 from __future__ import annotations
@@ -12,7 +27,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import reprlib
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
@@ -167,6 +183,53 @@ def check_fields(obj: Any, prefix: str) -> None:
             )
 
 
+_NAMES: dict[str, Callable[[], Iterable[str]]] = {}
+_CHECKS: dict[type, list[Callable[[Any], None]]] = {}
+_LOADERS: list[Callable[[], None]] = []
+_LOADING = threading.RLock()
+
+
+def set_checks_loader(loader: Callable[[], None]) -> None:
+    """Call ``loader`` (once) before the first registry check or name is needed; it imports
+    the module that registers them. Set by the ``sslcore`` package itself."""
+    _LOADERS.append(loader)
+
+
+def load_checks() -> None:
+    """Run the pending loader, if any. Another thread waits until it has finished; the loading
+    thread itself passes (a module it imports may build a config)."""
+    with _LOADING:
+        while _LOADERS:
+            _LOADERS.pop()()
+
+
+def register_names(registry: str, names: Callable[[], Iterable[str]]) -> None:
+    """Make ``names()`` the names of ``registry``, the choices of its fields."""
+    _NAMES[registry] = names
+
+
+def registry_names(registry: str) -> Callable[[], list[str]]:
+    """Field choices that a registry above this module owns, looked up when asked."""
+
+    def names() -> list[str]:
+        load_checks()
+        return list(_NAMES[registry]())
+
+    return names
+
+
+def register_check(kind: type, check: Callable[[Any], None]) -> None:
+    """Make every new instance of ``kind`` pass ``check`` (which raises :class:`ConfigError`)."""
+    _CHECKS.setdefault(kind, []).append(check)
+
+
+def run_checks(obj: Any) -> None:
+    """Run the registered checks of ``obj``'s class on ``obj``."""
+    load_checks()
+    for check in _CHECKS.get(type(obj), ()):
+        check(obj)
+
+
 class Section:
     """Mixin: validate on construction; subclasses are frozen dataclasses."""
 
@@ -174,24 +237,7 @@ class Section:
 
     def __post_init__(self) -> None:
         check_fields(self, self._prefix)
-
-
-def _dataset_names() -> list[str]:
-    from sslcore.data import DATASET_NAMES
-
-    return list(DATASET_NAMES)
-
-
-def _backbone_names() -> list[str]:
-    from sslcore.backbones import BACKBONES
-
-    return list(BACKBONES)
-
-
-def _objective_names() -> list[str]:
-    from sslcore.objectives import OBJECTIVES
-
-    return list(OBJECTIVES)
+        run_checks(self)
 
 
 @dataclass(frozen=True)
@@ -248,11 +294,6 @@ class DataConfig(Section):
         step=8,
     )
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        from sslcore.data import check_dataset_name
-
-        check_dataset_name(self.dataset)
 
 
 PRESETS = ("custom", "none", "weak", "simclr", "byol", "photo", "photo_byol", "mae")
@@ -354,7 +395,7 @@ class BackboneConfig(Section):
         "convnet is the CPU default; resnet18/34/50; "
         "vit_tiny for masked modelling; mlp for tiny images; timm:<model> for any model of "
         "timm (pip install 'ssl-lab[timm]').",
-        choices=_backbone_names,
+        choices=registry_names("backbones"),
         prefixes=("timm:",),
     )
     width: int = spec(
@@ -379,11 +420,6 @@ class BackboneConfig(Section):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        from sslcore.backbones import check_backbone_name
-        from sslcore.transfer.init_source import check_init_from
-
-        check_backbone_name(self.name)
-        check_init_from(self.name, self.init_from)
         if self.vit_dim % self.vit_heads:
             raise ConfigError(
                 "backbone.vit_dim",
@@ -396,22 +432,16 @@ class ObjectiveConfig(Section):
     """The pretext objective and its own hyperparameters (see each method's ``Config``)."""
 
     _prefix = "objective."
-    name: str = spec("simclr", "Objective", "The self-supervised method.", choices=_objective_names)
+    name: str = spec(
+        "simclr", "Objective", "The self-supervised method.", choices=registry_names("objectives")
+    )
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "params", self.method_config_dict())
-
     def method_config(self) -> Any:
-        """The objective's own frozen ``Config`` built from ``params`` (validated)."""
-        from sslcore.objectives import OBJECTIVES
-
-        cls = OBJECTIVES[self.name].Config
-        return from_dict(cls, self.params, prefix="objective.params.")
-
-    def method_config_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self.method_config())
+        """The objective's own frozen ``Config``, built from ``params`` and validated by the
+        objective registry's check (:func:`sslcore.validate.check_method_params`), which also
+        fills ``params`` with every hyperparameter, defaults included."""
+        return self.__dict__["_method_config"]
 
 
 @dataclass(frozen=True)
@@ -514,11 +544,6 @@ class RunConfig(Section):
     )
     name: str = spec("", "Name", "A label for the run (letters, digits, - and _).")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        from sslcore.compatibility import check_compatible
-
-        check_compatible(self)
 
 
 SECTIONS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sslcore.config import ConfigError
+
 DATASET_NAMES = (
     "shapes",
     "digits",
@@ -18,8 +20,6 @@ PREFIXES = ("folder:", "npz:", "text:")
 
 def check_dataset_name(name: str) -> None:
     """Raise ConfigError unless ``name`` is built in or ``folder:``/``npz:``/``text:<path>``."""
-    from sslcore.config import ConfigError
-
     if name in DATASET_NAMES or any(name.startswith(p) and len(name) > len(p) for p in PREFIXES):
         return
     raise ConfigError(

@@ -20,6 +20,8 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from sslcore.classroom_policy import active_policy
+
 ROOTS_ENV = "SSL_LAB_DATA_ROOTS"
 
 
@@ -27,8 +29,6 @@ def allowed_roots() -> tuple[Path, ...] | None:
     """The resolved folders users may read data from, or None when any folder may be read."""
     if ROOTS_ENV in os.environ:
         return resolve_roots(p for p in os.environ[ROOTS_ENV].split(os.pathsep) if p.strip())
-    from sslcore.classroom import active_policy  # the classroom module uses this one
-
     policy = active_policy()
     return None if policy is None else resolve_roots(policy.allowed_data_roots)
 
