@@ -42,6 +42,7 @@ from sslcore.store import (
     list_runs,
     safe_run_dir,
 )
+from sslcore.train import Trainer
 from sslcore.train.control import RunControl
 from sslcore.train.failures import record_failure
 from sslcore.transfer.init_source import parse_init_from
@@ -193,8 +194,6 @@ class JobManager:
                 job.thread.start()
 
     def _work(self, job: Job) -> None:
-        from sslcore.train import Trainer
-
         try:
             Trainer(job.config, job.store, job.control).run(resume=job.writer.resume)
         except Exception as err:  # the worker must never die silently

@@ -12,7 +12,7 @@ from typing import Any
 
 from sslcore.cli.config_flags import DATASETS, config_field
 from sslcore.config import field_choices
-from sslcore.eval.run_eval import PROTOCOLS
+from sslcore.eval.run_eval import PROTOCOLS, evaluate_run
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,8 +53,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from sslcore.eval.run_eval import evaluate_run  # loads torch and the data only when run
-
     options: dict[str, Any] = {}
     if args.steps is not None:
         options["steps"] = args.steps

@@ -8,12 +8,11 @@ import json
 from typing import Any
 
 from sslcore.config import field_choices
+from sslcore.objectives import OBJECTIVES
 
 
 def describe_objectives() -> list[dict[str, Any]]:
     """Name, family, views, compatible backbones and hyperparameters of every objective."""
-    from sslcore.objectives import OBJECTIVES
-
     rows = []
     for name, cls in OBJECTIVES.items():
         params = []

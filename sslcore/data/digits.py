@@ -19,7 +19,7 @@ CLASSES = [str(d) for d in range(10)]
 
 def load_digits_dataset(image_size: int) -> ImageDataset:
     """All 1,797 digits as (N, 1, image_size, image_size) uint8, labelled 0-9."""
-    from sklearn.datasets import load_digits
+    from sklearn.datasets import load_digits  # on first use: loading sklearn takes a second
 
     bunch = load_digits()
     pixels = torch.as_tensor(bunch.images, dtype=torch.float32)  # (N, 8, 8), values 0..16

@@ -206,7 +206,7 @@ def _missing_files(source: TorchvisionSet, root: Path, split: str) -> list[Path]
 
 
 def _download(name: str, root: Path) -> None:
-    import torchvision.datasets as tvd
+    import torchvision.datasets as tvd  # on first use: it takes a second to load
 
     fetch: dict[str, Callable[[], object]] = {
         "mnist": lambda: tvd.MNIST(root, download=True),
@@ -227,7 +227,7 @@ def _download(name: str, root: Path) -> None:
 
 
 def _read_mnist(name: str, root: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
-    import torchvision.datasets as tvd
+    import torchvision.datasets as tvd  # on first use: it takes a second to load
 
     cls = tvd.MNIST if name == "mnist" else tvd.FashionMNIST
     dataset = cls(root, train=split == "train", download=False)

@@ -30,6 +30,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from scipy.linalg import orthogonal_procrustes
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +106,6 @@ def cosine_neighbours(
     Returns:
         ``(indices, distances)``, both (N, k); distances are 1 − cosine similarity.
     """
-    import torch
-
     z = torch.nn.functional.normalize(torch.from_numpy(x).float(), dim=1)
     indices, distances = [], []
     for start in range(0, z.shape[0], chunk_size):
@@ -153,7 +153,7 @@ def _pca(x: np.ndarray) -> np.ndarray:
 
 
 def _tsne(x: np.ndarray, init: np.ndarray | None, seed: int) -> np.ndarray:
-    from sklearn.manifold import TSNE
+    from sklearn.manifold import TSNE  # imported on first use: loading sklearn takes a second
 
     # A frame that starts from a layout skips the early exaggeration (which exists to form
     # clusters from a random start) and needs fewer iterations to follow the change.
@@ -206,8 +206,6 @@ def procrustes_align(
         rows: (M,) rows of ``coords`` that ``reference`` holds, in its order (default: all,
             M = N). The fitted transform is applied to every row of ``coords``.
     """
-    from scipy.linalg import orthogonal_procrustes
-
     shared = coords if rows is None else coords[rows]
     mean_c, mean_r = shared.mean(axis=0), reference.mean(axis=0)
     centred_c, centred_r = shared - mean_c, reference - mean_r
