@@ -33,6 +33,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check sslcore dashboard tests benchmarks
 	$(VENV)/bin/mypy sslcore
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/run_cpu.py
