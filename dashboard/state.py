@@ -12,7 +12,15 @@ URL parameters:
     ``run=<run_id>``         the run this tab follows;
     ``owner=<token>``        who may pause and stop the runs started from this tab (a refresh
                              keeps it; the "share this setup" link leaves it out);
-    ``teacher=<token>``      classroom mode: the teacher's secret (from ``ssl-lab --classroom``).
+    ``teacher=<token>``      classroom mode: the teacher's secret (from ``ssl-lab --classroom``);
+    ``compare=<id>,<id>``    the runs picked on the Compare page;
+    ``projector=1``, ``map=``, ``colour=``, ``frame=``, ``protocol=``, ``fraction=``
+                             what the pages' widgets show (:data:`URL_WIDGETS`), so a link
+                             reproduces the screen: projector mode, the embedding map's method,
+                             colouring and replayed step, the Evaluate page's choice.
+
+A widget value from the URL is only converted to its type here; the page that draws the widget
+checks it against its options (:func:`keep_if_valid`), since only the page knows them.
 
 Who is who: a user logged in through Streamlit's OIDC login (``st.user``) is their e-mail;
 otherwise the owner token of the URL is the identity, made at random in a new browser session
@@ -26,6 +34,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +70,37 @@ EVAL_PROTOCOL = "ssl_lab_eval_protocol"
 EVAL_FRACTION = "ssl_lab_eval_fraction"
 COMPARE_PICKER = "ssl_lab_compare_picker"
 TRAIN_RUN = "ssl_lab_train_run"
+PROJECTOR = "ssl_lab_projector"  # bool: large tiles and type, for a room (sidebar toggle)
 
 RUN_PARAM = "run"
 OWNER_PARAM = "owner"
 TEACHER_PARAM = "teacher"
+COMPARE_PARAM = "compare"
+
+
+def _flag(text: str) -> bool | None:
+    return True if text == "1" else None
+
+
+def _number(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError:
+            return None
+
+    return parse
+
+
+# URL parameter -> (widget key, parser from the URL's text; None drops a value it cannot read).
+URL_WIDGETS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "projector": (PROJECTOR, _flag),
+    "map": (MAP_METHOD, str),
+    "colour": (MAP_COLOUR, str),
+    "frame": (MAP_STEP, _number(int)),
+    "protocol": (EVAL_PROTOCOL, str),
+    "fraction": (EVAL_FRACTION, _number(float)),
+}
 # An owner token from a URL is used only when it looks like one we made (or a similar secret).
 OWNER_TOKEN = re.compile(r"^[A-Za-z0-9_-]{12,64}$")
 
@@ -123,7 +159,11 @@ def attach() -> None:
     st.session_state[TEACHER] = policy is not None and (by_token or policy.is_teacher(user=user))
     st.session_state[TEACHER_TOKEN] = teacher_token if by_token else ""
     st.session_state[PREVIEW_SEED] = 0
-    st.session_state[COMPARE_RUNS] = []
+    st.session_state[COMPARE_RUNS] = [r for r in (params.get(COMPARE_PARAM) or "").split(",") if r]
+    for param, (key, parse) in URL_WIDGETS.items():
+        value = parse(params[param]) if params.get(param) else None
+        if value is not None:
+            st.session_state[key] = value
     st.session_state[ATTACHED] = True
 
 
@@ -136,9 +176,36 @@ def publish() -> None:
         wanted[OWNER_PARAM] = owner()
     if st.session_state[TEACHER_TOKEN]:
         wanted[TEACHER_PARAM] = st.session_state[TEACHER_TOKEN]
+    if st.session_state[COMPARE_RUNS]:
+        wanted[COMPARE_PARAM] = ",".join(st.session_state[COMPARE_RUNS])
+    for param, (key, _) in URL_WIDGETS.items():
+        value = st.session_state.get(key)
+        if value is True:
+            wanted[param] = "1"
+        elif value not in (None, False):
+            wanted[param] = str(value)
     current = {key: st.query_params.get(key) for key in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
+
+
+def keep_if_valid(key: str, options: Collection[Any], default: Any = None) -> None:
+    """Forget a widget's value (from the URL, or picked for another run) that is not among
+    ``options``, so the widget starts on its default instead of failing.
+
+    A widget whose value may come from the URL takes its ``default`` from here, not from its
+    ``value=`` argument: Streamlit warns on the page when a widget has both a ``value=`` and a
+    value set through session state.
+    """
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    if default is not None:
+        st.session_state.setdefault(key, default)
+
+
+def projector() -> bool:
+    """Whether projector mode is on (large tiles and type)."""
+    return bool(st.session_state.get(PROJECTOR))
 
 
 def setup() -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Image grids that stay crisp on a projector: tiles are enlarged by whole pixels, not blurred.
 
+In projector mode (:func:`dashboard.state.projector`) every tile is at least
+:data:`PROJECTOR_TILE` pixels wide, whatever size the page asked for.
+
 Grids are drawn as one mosaic picture (one ``st.image`` call), which keeps a page with dozens of
 32x32 images fast to send and keeps the tiles aligned.
 """
@@ -13,8 +16,16 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from dashboard import state
+
 GAP = 2  # pixels between tiles, in the enlarged picture
 BACKGROUND = 255
+PROJECTOR_TILE = 160
+
+
+def tile_size(target: int) -> int:
+    """The tile width to draw: ``target``, or :data:`PROJECTOR_TILE` in projector mode."""
+    return max(target, PROJECTOR_TILE) if state.projector() else target
 
 
 def enlarge(image: np.ndarray, target: int = 96) -> np.ndarray:
@@ -55,12 +66,13 @@ def show_grid(
     cols = min(columns, n)
     padded = np.full((rows * cols, *images.shape[1:]), BACKGROUND, dtype=np.uint8)
     padded[:n] = images
-    st.image(mosaic(padded.reshape(rows, cols, *images.shape[1:]), target), caption=caption)
+    tiles = padded.reshape(rows, cols, *images.shape[1:])
+    st.image(mosaic(tiles, tile_size(target)), caption=caption)
 
 
 def show_views(views: np.ndarray, caption: str | None = None, target: int = 96) -> None:
     """Show (N, K, H, W, C) views: one row per image, its K views side by side."""
-    st.image(mosaic(views, target), caption=caption)
+    st.image(mosaic(views, tile_size(target)), caption=caption)
 
 
 def png_data_uri(image: np.ndarray, target: int = 64) -> str:

@@ -36,6 +36,7 @@ def categories(data_config: Mapping[str, Any]) -> embedding_map.Categories:
 def choose_method() -> str:
     from sslcore.eval.projection import is_warm
 
+    state.keep_if_valid(state.MAP_METHOD, METHODS)
     method = st.radio(
         "Map", list(METHODS), format_func=METHODS.get, horizontal=True, key=state.MAP_METHOD
     )
@@ -46,7 +47,12 @@ def choose_method() -> str:
 
 
 def render_map(run_path: Path, active: bool) -> None:
-    """The map at the chosen (or, while training, the latest) step, and the clicked point."""
+    """The map at the chosen (or, while training, the latest) step, and the clicked point.
+
+    In projector mode the map comes first, in a wide column on the left, with the settings and
+    the clicked point's neighbours beside it, so it is on screen without scrolling. The page's
+    choices go into the URL from here too (a change inside this fragment reruns only it).
+    """
     store = RunStore(run_path)
     if active and (store.status() or {}).get("state") not in ACTIVE_STATES:
         st.rerun(scope="app")
@@ -56,24 +62,27 @@ def render_map(run_path: Path, active: bool) -> None:
             "The map appears at the first monitor step of the run.", icon=":material/hourglass_top:"
         )
         return
-    settings, neighbours = st.columns([1, 3])
+    if state.projector():
+        map_area, side = st.columns([3, 1])
+        settings, neighbours = side.container(), side.container()
+    else:
+        settings, neighbours = st.columns([1, 3])
+        map_area = st.container()
     with settings:
         method = choose_method()
         if active:
             step = steps[-1]
             st.markdown(f"Following the training live: **step {step}**")
         else:
-            if state.MAP_STEP in st.session_state and st.session_state[state.MAP_STEP] not in steps:
-                del st.session_state[state.MAP_STEP]
-            step = st.select_slider(
-                "Replay the saved steps", steps, value=steps[-1], key=state.MAP_STEP
-            )
+            state.keep_if_valid(state.MAP_STEP, steps, default=steps[-1])
+            step = st.select_slider("Replay the saved steps", steps, key=state.MAP_STEP)
     data = embedding_map.load_step(str(run_path), step)
     if data is None:
         st.warning("This step's embeddings could not be read.")
         return
     options = embedding_map.colour_options(data)
     with settings:
+        state.keep_if_valid(state.MAP_COLOUR, options)
         by = st.selectbox("Colour by", options, key=state.MAP_COLOUR) if options else None
     previous = st.session_state.get(state.MAP_PREVIOUS)
     prev_ids, prev_coords = None, None
@@ -101,7 +110,7 @@ def render_map(run_path: Path, active: bool) -> None:
         frame["text"] = texts
     elif len(uris) == len(frame):
         frame["image"] = uris
-    selection = st.altair_chart(
+    selection = map_area.altair_chart(
         embedding_map.chart(frame, by or thing, kind, known.swatches(by)),
         on_select="rerun",
         selection_mode="point",
@@ -113,6 +122,7 @@ def render_map(run_path: Path, active: bool) -> None:
             embedding_map.show_neighbours(data, index, labels.astype(str))
         else:
             st.caption(f"Hover over a dot to see its {thing}; click one to see its neighbours.")
+    state.publish()
 
 
 def render() -> None:

@@ -366,10 +366,10 @@ def render() -> None:
     )
     fraction = None
     if protocol in NEEDS_FRACTION:
+        state.keep_if_valid(state.EVAL_FRACTION, FRACTIONS, default=0.1)  # a link's, or 10%
         fraction = fraction_column.select_slider(
             "Share of labels",
             FRACTIONS,
-            value=0.1,
             key=state.EVAL_FRACTION,
             format_func=lambda f: f"{f:.0%}",
         )

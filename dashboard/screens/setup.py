@@ -52,14 +52,18 @@ def text_samples(data: Mapping[str, Any], count: int = 8) -> tuple[list[str], li
 def augmentation_preview(
     data: Mapping[str, Any], augment: Mapping[str, Any], seed: int, n_views: int
 ) -> np.ndarray:
-    """(N, K, H, W, C) views of a few training images under the augmentation settings."""
+    """(N, 1 + K, H, W, C): a few training images, each followed by its K augmented views.
+
+    Column 0 is the original, so the eye can tell what the augmentations changed.
+    """
     import torch
 
     from sslcore.augment import preview
 
     images, _ = dataset_samples(data)
     batch = torch.from_numpy(images[:PREVIEW_IMAGES]).permute(0, 3, 1, 2).contiguous()
-    return preview(batch, from_dict(AugmentConfig, dict(augment)), n_views, seed)
+    views = preview(batch, from_dict(AugmentConfig, dict(augment)), n_views, seed)
+    return np.concatenate([images[:PREVIEW_IMAGES, None], views], axis=1)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -273,7 +277,9 @@ def render_augmentations(
                 st.warning(f"Cannot preview the views of {data.dataset}: {err}")
             else:
                 image_grid.show_views(
-                    views, target=80, caption="Each row: one image and the views the model sees."
+                    views,
+                    target=80,
+                    caption="Each row: the original image (left), then the views the model sees.",
                 )
         else:
             st.warning("Fix the setting marked in red to see the views.")
