@@ -32,7 +32,7 @@ from typing import Any
 import torch
 
 from sslcore.classroom import ClassroomPolicy, LimitError, check_capacity, check_config
-from sslcore.config import RunConfig
+from sslcore.config import RunConfig, replace
 from sslcore.lifecycle import Writer, begin_resume, check_runs_dir, create_run, plan_resume
 from sslcore.run_lock import RunBusy, RunLock
 from sslcore.store import (
@@ -233,6 +233,23 @@ class JobManager:
 
     def resume(self, run_id: str, owner: str | None = None) -> None:
         self._live_job(run_id, owner).control.resume()
+
+    def step_once(self, run_id: str, owner: str | None = None) -> None:
+        """Let a paused run take one step, then pause again."""
+        job = self._live_job(run_id, owner)
+        if not job.control.paused:
+            raise ValueError(f"run {run_id} is not paused: pause it to step through it")
+        job.control.step_once()
+
+    def set_lr(self, run_id: str, lr: float, owner: str | None = None) -> None:
+        """Change a training run's peak learning rate from its next step on.
+
+        Raises:
+            ConfigError: ``optim.lr`` outside its allowed range (the same as at Start).
+        """
+        job = self._live_job(run_id, owner)
+        replace(job.config, **{"optim.lr": lr})  # the field's own check
+        job.control.set_lr(float(lr))
 
     def stop(self, run_id: str, owner: str | None = None) -> None:
         """Stop a run: a queued one leaves the queue, a running one checkpoints and ends."""

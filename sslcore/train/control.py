@@ -18,9 +18,13 @@ class RunControl:
         self._running = threading.Event()
         self._running.set()
         self._stop = threading.Event()
+        self._single_step = threading.Event()
+        self._lock = threading.Lock()
+        self._new_lr: float | None = None
         self.interrupted_by = ""  # the signal's name once interrupted, e.g. "SIGINT"
 
     def pause(self) -> None:
+        self._single_step.clear()
         self._running.clear()
 
     def resume(self) -> None:
@@ -29,6 +33,27 @@ class RunControl:
     def stop(self) -> None:
         self._stop.set()
         self._running.set()  # wake a paused loop so it can stop
+
+    def step_once(self) -> None:
+        """While paused: take one step, then pause again (to watch a single update)."""
+        self._single_step.set()
+
+    def take_single_step(self) -> bool:
+        """True (once) when a single step was asked for."""
+        asked = self._single_step.is_set()
+        self._single_step.clear()
+        return asked
+
+    def set_lr(self, lr: float) -> None:
+        """Ask for a new peak learning rate, applied at the next step boundary."""
+        with self._lock:
+            self._new_lr = lr
+
+    def take_lr(self) -> float | None:
+        """The new peak learning rate asked for since the last call, if any."""
+        with self._lock:
+            lr, self._new_lr = self._new_lr, None
+        return lr
 
     def interrupt(self, signal_name: str) -> None:
         """Stop at the next step boundary with a checkpoint, the run ending ``interrupted``."""

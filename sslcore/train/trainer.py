@@ -64,6 +64,7 @@ class Trainer:
         self.store = store
         self.control = control or RunControl()
         self.on_progress = on_progress
+        self.peak_lr = config.optim.lr  # changed while training by RunControl.set_lr
         self.device = distributed.local_device(resolve_device(config.device))
         self.autocast_dtype = resolve_precision(config.optim.precision, self.device)
 
@@ -96,6 +97,7 @@ class Trainer:
         self._compile(objective.backbone)
         optimizer = build_optimizer(objective, cfg.optim)
         scheduler = build_scheduler(optimizer, cfg.optim)
+        configured_base = scheduler.base_lrs[0]  # for the peak a restored schedule holds
         scaler = torch.amp.GradScaler(enabled=self.autocast_dtype == torch.float16)
         augmenter = build_augmenter(cfg.augment)
         # Each process of a torchrun job augments its share of the batch with its own stream.
@@ -131,6 +133,8 @@ class Trainer:
         # TensorBoard's copy of the metrics (rank 0 alone records; a resume purges later steps)
         tensorboard = cfg.monitor.tensorboard and distributed.is_main()
         self._scalars = Scalars(self.store.path, tensorboard, start)
+        if configured_base:  # a learning rate changed live stays changed after a resume
+            self.peak_lr = cfg.optim.lr * float(scheduler.base_lrs[0]) / float(configured_base)
 
         def checkpoint(step: int) -> None:
             rng: dict[str, Any] = {
@@ -185,6 +189,7 @@ class Trainer:
             ended = self._handle_control(step, checkpoint)
             if ended:
                 return self._summary(ended, step)
+            self._apply_new_lr(step, scheduler)
             objective.train()
             # Dropout (the text transformer's: SimCSE's views) draws from torch's global
             # generator, which no generator argument reaches. Seeding it from (seed, step) makes
@@ -303,7 +308,8 @@ class Trainer:
             while request == "pause":
                 self.control.wait_while_paused()
                 request = self._request()
-            self.store.write_status("running", step=step, message="training")
+            message = "one step while paused" if request == "step" else "training"
+            self.store.write_status("running", step=step, message=message)
         if request == "stop":
             checkpoint(step)
             signal_name = self.control.interrupted_by
@@ -313,10 +319,34 @@ class Trainer:
         return ""
 
     def _request(self) -> str:
-        """``stop``, ``pause`` or ``run``: what rank 0's control asks, the same on every process."""
+        """``stop``, ``pause``, ``step`` (one step while paused) or ``run``: what rank 0's
+        control asks, the same on every process."""
         control = self.control
-        local = "stop" if control.stop_requested else "pause" if control.paused else "run"
+        if control.stop_requested:
+            local = "stop"
+        elif control.paused:
+            local = "step" if control.take_single_step() else "pause"
+        else:
+            local = "run"
         return str(distributed.from_main(local))
+
+    def _apply_new_lr(self, step: int, scheduler: torch.optim.lr_scheduler.LRScheduler) -> None:
+        """A peak learning rate changed while the run trains: scale the schedule, so warm-up
+        and decay keep their shape (and every parameter group its ratio to the others). The
+        schedule's state, and so the change, is in every later checkpoint."""
+        if distributed.world_size() > 1 and step % self.config.monitor.log_every:
+            return  # under torchrun, read with the other requests (one broadcast per log)
+        lr = distributed.from_main(self.control.take_lr())
+        if lr is None:
+            return
+        ratio = lr / self.peak_lr
+        scheduler.base_lrs = [base * ratio for base in scheduler.base_lrs]
+        for group in scheduler.optimizer.param_groups:
+            group["lr"] *= ratio
+        self.store.append_event(
+            "info", f"learning rate changed from {self.peak_lr:g} to {lr:g} at step {step}", step
+        )
+        self.peak_lr = lr
 
     def _monitor_step(self, monitor: Monitor, objective, step: int, views, n_views: int) -> None:
         if not distributed.is_main():
@@ -330,7 +360,7 @@ class Trainer:
     def _diverged(self, step: int, loss: float) -> dict[str, Any]:
         message = (
             f"diverged at step {step} (loss = {loss}): lower the learning rate "
-            f"(now {self.config.optim.lr:g}) or turn on gradient clipping"
+            f"(now {self.peak_lr:g}) or turn on gradient clipping"
         )
         self.store.append_event("error", message, step)
         self.store.write_status("failed", step=step, message=message, finished=time.time())
