@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from dashboard.components import charts, health_charts, image_grid, runs, text_view
+from dashboard.components import (
+    charts,
+    health_charts,
+    image_grid,
+    runs,
+    text_view,
+    view_similarity,
+)
 from sslcore.store import ACTIVE_STATES, RunStore
 from sslcore.train.time_left import time_left
 
@@ -169,6 +176,8 @@ def render_snapshots(store: RunStore, n_views: int) -> None:
         if snapshot is None:
             continue
         with columns[i % len(columns)]:
+            if name == "similarity" and view_similarity.render(store, n_views):
+                continue  # the batch's view 1 x view 2 matrix replaces the probe images' own
             title = "The views the model sees" if name == "views" else name.replace("_", " ")
             st.markdown(f"**{title.capitalize()}** (step {snapshot['step']})")
             if "texts" in snapshot:
