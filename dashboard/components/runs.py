@@ -59,6 +59,14 @@ def control(action: str, run_id: str) -> None:
         st.session_state[state.START_ERROR] = str(err)
 
 
+def change_lr(run_id: str, key: str) -> None:
+    """Apply the learning rate typed under ``key`` to a run this session may control."""
+    try:
+        manager().set_lr(run_id, float(st.session_state[key]), owner=control_owner())
+    except (PermissionError, ValueError, KeyError) as err:  # ConfigError is a ValueError
+        st.session_state[state.START_ERROR] = str(err)
+
+
 def store_of(run_id: str) -> RunStore | None:
     """The run's store, or None when the id is unknown or not allowed."""
     if not run_id:

@@ -37,7 +37,7 @@ def render_controls(store: RunStore | None) -> None:
     run_state = status.get("state")
     may_control = store is not None and runs.is_controllable(store)
     run_id = store.run_id if store else ""
-    start, pause, resume, stop = st.columns(4)
+    start, pause, resume, step, stop = st.columns(5)
     if start.button(
         "Start a new run",
         type="primary",
@@ -48,15 +48,17 @@ def render_controls(store: RunStore | None) -> None:
     ):
         start_new()
         st.rerun(scope="app")  # the page follows the new run (not only this fragment)
-    for column, (label, icon, action, allowed) in zip(
-        (pause, resume, stop),
+    for column, (label, icon, action, allowed, tip) in zip(
+        (pause, resume, step, stop),
         (
-            ("Pause", ":material/pause:", "pause", run_state == "running"),
-            ("Resume", ":material/resume:", "resume", run_state == "paused"),
-            ("Stop", ":material/stop:", "stop", run_state in ACTIVE_STATES),
+            ("Pause", ":material/pause:", "pause", run_state == "running", None),
+            ("Resume", ":material/resume:", "resume", run_state == "paused", None),
+            ("Step", ":material/skip_next:", "step_once", run_state == "paused",
+             "While paused: one training step, then paused again (watch a single update)."),
+            ("Stop", ":material/stop:", "stop", run_state in ACTIVE_STATES, None),
         ),
         strict=True,
-    ):
+    ):  # fmt: skip
         column.button(
             label,
             icon=icon,
@@ -65,7 +67,11 @@ def render_controls(store: RunStore | None) -> None:
             disabled=not (may_control and allowed),
             width="stretch",
             key=f"train-{action}",
+            help=tip,
         )
+    training = run_state in ("running", "paused") and runs.manager().is_live(run_id)
+    if store is not None and may_control and training:
+        render_live_lr(run_id, status.get("lr_peak") or (store.config() or {})["optim"]["lr"])
     if st.session_state.get(state.START_ERROR):
         st.error(st.session_state.pop(state.START_ERROR), icon=":material/error:")
     if store is not None and run_state in ACTIVE_STATES and not runs.manager().is_live(run_id):
@@ -73,6 +79,29 @@ def render_controls(store: RunStore | None) -> None:
             "This run is written by another process (the command line or a cluster "
             "job): it updates live, read-only."
         )
+
+
+def render_live_lr(run_id: str, current: float) -> None:
+    """The peak learning rate of a training run (``current``), changeable while it trains."""
+    key = f"train-lr-{run_id}"
+    st.session_state.setdefault(key, current)
+    value, apply = st.columns([3, 1], vertical_alignment="bottom")
+    value.number_input(
+        "Learning rate, live",
+        key=key,
+        format="%.2e",
+        step=current / 2,
+        help="The peak learning rate from the next step on: warm-up and decay keep their "
+        "shape. Try ten times more and watch the loss, then back.",
+    )
+    value.caption(f"now {current:.2e}")
+    apply.button(
+        "Apply",
+        key=f"train-lr-apply-{run_id}",
+        on_click=runs.change_lr,
+        args=(run_id, key),
+        width="stretch",
+    )
 
 
 def render_run(run_path: Path, was_active: bool) -> None:

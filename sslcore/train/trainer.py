@@ -254,6 +254,7 @@ class Trainer:
                     step=done,
                     images_per_s=row["images_per_s"],
                     eta_s=row["eta_s"],
+                    lr_peak=self.peak_lr,
                     message="training",
                 )
                 if self.on_progress:
