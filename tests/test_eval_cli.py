@@ -46,6 +46,8 @@ def test_finetune_and_supervised_with_a_label_fraction(run_dir, capsys):
 def test_probes_and_collapse(run_dir, capsys):
     probes = eval_json(run_dir, capsys, "--protocol", "probes")
     assert {f["factor"] for f in probes["factors"]} >= {"shape", "colour", "size", "angle"}
+    factors = [f["factor"] for f in probes["factors"]]
+    assert [f["factor"] for f in probes["random_factors"]] == factors
     collapse = eval_json(run_dir, capsys, "--protocol", "collapse")
     assert 1 <= collapse["rankme"] <= collapse["rank_max"] and "alignment" in collapse
 

@@ -23,7 +23,8 @@ Protocols (all scored on the held-out test split):
 - ``finetune``: the pretrained backbone trained with a linear head;
 - ``supervised``: the same from a freshly initialised backbone (the baseline);
 - ``label-efficiency``: all four methods at 1%, 10% and 100% of the labels;
-- ``probes``: one linear probe per recorded factor (``shapes``);
+- ``probes``: one linear probe per recorded factor (``shapes``), and the same probes of a random
+  network of the run's backbone (``random_factors``, :mod:`sslcore.eval.random_probes`);
 - ``collapse``: std, RankMe, alignment (two augmented views of each test image, made with the
   run's own augmentations) and uniformity of the test features;
 - ``perplexity``: exp of the language model's cross-entropy on the held-out documents (text runs
@@ -60,6 +61,7 @@ from sslcore.eval.label_efficiency import DEFAULT_FRACTIONS, label_efficiency
 from sslcore.eval.linear_probe import linear_probe
 from sslcore.eval.perplexity import LANGUAGE_MODELS, held_out_perplexity
 from sslcore.eval.probes import factor_probes
+from sslcore.eval.random_probes import random_network_probes
 from sslcore.eval.splits import label_subset
 from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import Objective
@@ -230,7 +232,10 @@ def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[
     if protocol == "probes":
         train_features = ctx.features(ctx.train.images)
         scores = factor_probes(train_features, ctx.train, ctx.features(ctx.test.images), ctx.test)
-        return {"factors": [dataclasses.asdict(s) for s in scores]}
+        random = random_network_probes(ctx.config.backbone, ctx.config.seed, ctx.train, ctx.test,
+                                       ctx.device)  # fmt: skip
+        return {"factors": [dataclasses.asdict(s) for s in scores],
+                "random_factors": [dataclasses.asdict(s) for s in random]}  # fmt: skip
     if protocol == "collapse":
         return _collapse(ctx)
     if protocol == "perplexity":
