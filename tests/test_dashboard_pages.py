@@ -208,9 +208,11 @@ def test_transfer_from_setup_to_evaluate_to_compare(
     evaluate = page_app("evaluate", {state.RUN_PARAM: run_id}).run()
     next(w for w in evaluate.selectbox if w.label == "Evaluate on").select("digits").run()
     next(w for w in evaluate.selectbox if w.label == "Protocol").select("knn").run()
-    next(b for b in evaluate.button if b.label == "Run").click().run(timeout=240)
+    next(b for b in evaluate.button if b.label == "Run").click().run()
+    eval_jobs.wait(safe_run_dir(dashboard_runs_dir, run_id), timeout=240)
+    evaluate.run()
     assert not evaluate.exception
-    assert any("knn-on-digits: done" in s.value for s in evaluate.success)
+    assert any("kNN classifier on digits: done" in s.value for s in evaluate.success)
     assert any("Transfer" in h.value for h in evaluate.subheader)
     table = evaluate.dataframe[0].value
     assert table.loc[0, "channels"] == "1 -> 3 (replicated)"
