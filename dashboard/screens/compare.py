@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.components import charts, page, runs
+from dashboard.components import charts, page, probe_table, runs
 from dashboard.screens.evaluate import is_transfer, transfer_figures
 from sslcore.store import ACTIVE_STATES, RunStore
 
@@ -127,6 +127,12 @@ def render_comparison(paths: Sequence[Path], active: bool) -> None:
             "final perplexity": st.column_config.NumberColumn(format="%.1f"),
         },
     )
+    st.subheader("Factor probes: what each run's features keep")
+    if not probe_table.render(stores):
+        st.caption(
+            "No run here has been probed yet: Evaluate → Factor probes, for each run, fills this "
+            "table (with a random network of the same backbone and chance beside them)."
+        )
     transfer = transfer_comparison(stores)
     if not transfer.empty:
         st.subheader("Transfer: accuracy on other datasets")

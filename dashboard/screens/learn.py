@@ -9,7 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard import navigation, setup_url, state
-from dashboard.components import page, runs
+from dashboard.components import page, probe_table, runs
 from dashboard.formulas import FORMULAS
 from dashboard.lessons import LESSONS, Lesson
 from sslcore.config import ConfigError
@@ -95,6 +95,42 @@ def start_lesson(lesson: Lesson) -> None:
     st.switch_page(navigation.page("compare" if len(started) > 1 else "train"))
 
 
+def lesson_runs(lesson: Lesson) -> dict[str, str]:
+    """The newest run of each of the lesson's setups (found by the setup's run name), in the
+    lesson's order: run id -> the setup's label."""
+    newest: dict[str, str] = {}  # setup label -> run id
+    for store in runs.all_runs():  # newest first
+        name = (store.config() or {}).get("name")
+        for label, overrides in lesson.setups.items():
+            if name == overrides.get("name"):
+                newest.setdefault(label, store.run_id)
+    return {newest[label]: label for label in lesson.setups if label in newest}
+
+
+def timing(lesson: Lesson, n_runs: int) -> str:
+    """``About 3 minutes on a 2-core laptop; the two runs queue…``: what starting costs."""
+    text = f"About {lesson.laptop_minutes} minutes of training on a 2-core laptop CPU"
+    if n_runs > 1:
+        text += (
+            f"; its {n_runs} runs queue (one trains while the other waits, and starts by itself)"
+        )
+    return text + "."
+
+
+def render_answer(lesson: Lesson) -> None:
+    """The lesson's runs' factor probes beside a random network and chance, on the card."""
+    found = lesson_runs(lesson)
+    stores = [s for s in (runs.store_of(r) for r in found) if s is not None]
+    if not probe_table.render(stores, labels=found):
+        st.caption(
+            "Start the runs, then Evaluate → Factor probes for each: their probes appear here "
+            "side by side, with a random network of the same backbone and chance."
+        )
+    if lesson.measured:
+        with st.expander("What we measured"):
+            st.markdown(lesson.measured)
+
+
 def render_lesson(number: int, lesson: Lesson) -> None:
     with st.container(border=True):
         st.subheader(f"Lesson {number}: {lesson.title}")
@@ -102,6 +138,7 @@ def render_lesson(number: int, lesson: Lesson) -> None:
         st.markdown(f":material/help: **{lesson.question}**")
         st.markdown(f"*Where to look:* {lesson.where_to_look}")
         setups = available_setups(lesson)
+        st.caption(f":material/timer: {timing(lesson, len(setups))}")
         for label in lesson.setups.keys() - setups.keys():
             st.caption(f"“{label}” is left out: it needs ImageNet weights in the torch cache "
                        "(see the README's Transfer section).")  # fmt: skip
@@ -120,6 +157,8 @@ def render_lesson(number: int, lesson: Lesson) -> None:
             icon=":material/play_arrow:",
         ):
             start_lesson(lesson)
+        if lesson.probes:
+            render_answer(lesson)
 
 
 def render() -> None:
