@@ -101,3 +101,21 @@ def test_replaying_the_steps_keeps_the_umap_map_spread(runs_dir: Path) -> None:
         spreads.append(at.session_state[state.MAP_PREVIOUS][3].std(axis=0).mean())
     last = spreads[-1]
     assert all(last / 2 < spread < last * 2 for spread in spreads), spreads
+
+
+def test_a_clicked_points_neighbours_name_colours_in_their_true_colour() -> None:
+    def page() -> None:
+        import numpy as np
+
+        from dashboard.components import embedding_map
+
+        rng = np.random.default_rng(0)
+        data = {"features": rng.normal(size=(12, 4)), "images": np.zeros((12, 8, 8, 3), np.uint8)}
+        names = np.array(["red", "blue"] * 6)
+        embedding_map.show_neighbours(data, 0, names, {"red": "#ff2020", "blue": "#2040ff"})
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if c.value.startswith("Similarities"))
+    assert "<span style='color:#2040ff'>●</span> blue" in caption
+    assert "<span style='color:#ff2020'>●</span> red" in caption

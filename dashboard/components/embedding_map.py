@@ -147,8 +147,23 @@ def selected_index(selection: Any) -> int | None:
     return int(value) if value is not None else None
 
 
-def show_neighbours(data: Mapping[str, np.ndarray], index: int, label_of: np.ndarray) -> None:
-    """The clicked image (or document) and those the model finds most similar to it."""
+def swatched(name: str, swatches: Mapping[str, str]) -> str:
+    """``name`` behind a dot of its true colour when it is a colour factor's value (HTML)."""
+    paint = swatches.get(name)
+    return f"<span style='color:{paint}'>●</span> {name}" if paint else name
+
+
+def show_neighbours(
+    data: Mapping[str, np.ndarray],
+    index: int,
+    label_of: np.ndarray,
+    swatches: Mapping[str, str] | None = None,
+) -> None:
+    """The clicked image (or document) and those the model finds most similar to it.
+
+    ``swatches`` (value name -> ``#rrggbb``, for a colour factor) puts a dot of each value's
+    true colour before its name in the captions, as in the map's legend.
+    """
     import torch
 
     from sslcore.eval.neighbours import nearest_neighbours
@@ -159,8 +174,11 @@ def show_neighbours(data: Mapping[str, np.ndarray], index: int, label_of: np.nda
         show_neighbour_texts(data["texts"], index, indices.tolist(), similarities.tolist(),
                              label_of)  # fmt: skip
         return
+    paints = swatches or {}
     st.markdown(
-        f"**The clicked image ({label_of[index]}) and its {len(indices)} nearest neighbours**"
+        f"**The clicked image ({swatched(str(label_of[index]), paints)}) and its "
+        f"{len(indices)} nearest neighbours**",
+        unsafe_allow_html=True,
     )
     images = np.asarray(data["images"])
     chosen = np.concatenate([[index], indices.numpy()])
@@ -168,9 +186,10 @@ def show_neighbours(data: Mapping[str, np.ndarray], index: int, label_of: np.nda
     st.caption(
         "Similarities: "
         + ", ".join(
-            f"{label_of[i]} {s:.2f}"
+            f"{swatched(str(label_of[i]), paints)} {s:.2f}"
             for i, s in zip(indices.tolist(), similarities.tolist(), strict=True)
-        )
+        ),
+        unsafe_allow_html=True,
     )
 
 

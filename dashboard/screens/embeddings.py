@@ -49,9 +49,9 @@ def choose_method() -> str:
 def render_map(run_path: Path, active: bool) -> None:
     """The map at the chosen (or, while training, the latest) step, and the clicked point.
 
-    In projector mode the map comes first, in a wide column on the left, with the settings and
-    the clicked point's neighbours beside it, so it is on screen without scrolling. The page's
-    choices go into the URL from here too (a change inside this fragment reruns only it).
+    In projector mode the map comes first, in a wide column on the left with the settings beside
+    it, so it is on screen without scrolling; the clicked point's neighbours follow below. The
+    page's choices go into the URL from here too (a change inside this fragment reruns only it).
     """
     store = RunStore(run_path)
     if active and (store.status() or {}).get("state") not in ACTIVE_STATES:
@@ -62,9 +62,9 @@ def render_map(run_path: Path, active: bool) -> None:
             "The map appears at the first monitor step of the run.", icon=":material/hourglass_top:"
         )
         return
-    if state.projector():
-        map_area, side = st.columns([3, 1])
-        settings, neighbours = side.container(), side.container()
+    if state.projector():  # neighbours below the map, full width, for their large tiles
+        map_area, settings = st.columns([3, 1])
+        neighbours = st.container()
     else:
         settings, neighbours = st.columns([1, 3])
         map_area = st.container()
@@ -119,7 +119,7 @@ def render_map(run_path: Path, active: bool) -> None:
     index = embedding_map.selected_index(selection)
     with neighbours:
         if index is not None and ("texts" in data or "images" in data):
-            embedding_map.show_neighbours(data, index, labels.astype(str))
+            embedding_map.show_neighbours(data, index, labels.astype(str), known.swatches(by))
         else:
             st.caption(f"Hover over a dot to see its {thing}; click one to see its neighbours.")
     state.publish()
