@@ -143,7 +143,10 @@ def attach() -> None:
     if st.session_state.get(ATTACHED):
         return
     params = {key: st.query_params.get(key) for key in st.query_params}
-    overrides, errors = setup_url.params_to_overrides(params)
+    views = {*URL_WIDGETS, COMPARE_PARAM}  # what the pages show, not settings of the run
+    overrides, errors = setup_url.params_to_overrides(
+        {key: value for key, value in params.items() if key not in views}
+    )
     st.session_state[SETUP] = overrides
     st.session_state[URL_ERRORS] = errors
     st.session_state[RUN_ID] = params.get(RUN_PARAM) or ""

@@ -61,6 +61,7 @@ def test_projector_mode_is_large_and_survives_a_reload(lab_server: str, browser)
     page.reload()  # a new browser session: only the URL remembers
     page.get_by_text("Each row: the original image").wait_for()
     assert projector_on(page)
+    assert page.get_by_text("The link had a value").count() == 0, "projector is not a setting"
     assert root_font_px(page) >= 1.2 * normal_font
     preview = page.locator('[data-testid="stImage"] img').last
     preview.wait_for()
