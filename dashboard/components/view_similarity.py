@@ -60,7 +60,12 @@ def similarity(
 
 
 def figure(matrix: np.ndarray) -> go.Figure:
-    """The heatmap: rows view 1, columns view 2, numbers in the cells, a colour scale of −1..1."""
+    """The heatmap: rows view 1, columns view 2, numbers in the cells, a colour scale from the
+    lowest value (rounded down to a tenth) to 1.
+
+    The scale starts at the data, not at −1: a ReLU backbone's features are never negative, so
+    its cosines sit between 0 and 1, and a −1..1 scale would paint them all one colour.
+    """
     n = len(matrix)
     names = [str(i + 1) for i in range(n)]
     fig = go.Figure(
@@ -68,9 +73,9 @@ def figure(matrix: np.ndarray) -> go.Figure:
             z=matrix,
             x=names,
             y=names,
-            zmin=-1,
+            zmin=min(np.floor(float(matrix.min()) * 10) / 10, 0.9),
             zmax=1,
-            colorscale="RdBu_r",
+            colorscale="Viridis",
             colorbar={"title": {"text": "cosine"}},
             text=np.round(matrix, 2),
             texttemplate="%{text:.2f}",
@@ -80,7 +85,8 @@ def figure(matrix: np.ndarray) -> go.Figure:
     side = 560 if projector() else 420
     fig = charts.styled(fig, TITLE, "view 1 (image)", height=side)
     fig.update_layout(xaxis_title="view 2 (image)", hovermode="closest")
-    fig.update_yaxes(autorange="reversed", scaleanchor="x")  # image 1 top left, square cells
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(type="category", autorange="reversed")  # image 1 top left
     return fig
 
 
