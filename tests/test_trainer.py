@@ -9,7 +9,7 @@ import torch
 from engine_helpers import new_store, tiny_config
 
 from sslcore.checkpoint import CheckpointError, load_backbone, load_checkpoint
-from sslcore.train import Trainer
+from sslcore.train import RunControl, Trainer
 
 
 def losses(store) -> list[float]:
@@ -51,10 +51,10 @@ def test_resume_continues_the_same_curve(tmp_path):
 
     half_cfg = tiny_config(**{"optim.steps": 20})
     half = new_store(tmp_path, half_cfg, "half")
-    trainer = Trainer(half_cfg, half)
     # Stop at step 10 through the control, exactly as the job manager does.
-    trainer.on_progress = lambda row: trainer.control.stop() if row["step"] == 10 else None
-    assert trainer.run()["state"] == "stopped"
+    control = RunControl()
+    stop_at_10 = lambda row: control.stop() if row["step"] == 10 else None  # noqa: E731
+    assert Trainer(half_cfg, half, control, on_progress=stop_at_10).run()["state"] == "stopped"
     assert load_checkpoint(half.checkpoint_path())["step"] == 10
     assert Trainer(half_cfg, half).run(resume=True)["state"] == "finished"
     assert losses(half) == pytest.approx(losses(straight), rel=1e-5, abs=1e-6)
@@ -73,9 +73,9 @@ def test_dropout_masks_do_not_depend_on_what_the_process_drew_before(tmp_path):
     assert losses(second) == losses(first)
 
     half = new_store(tmp_path, config, "half")
-    trainer = Trainer(config, half)
-    trainer.on_progress = lambda row: trainer.control.stop() if row["step"] == 3 else None
-    assert trainer.run()["state"] == "stopped"
+    control = RunControl()
+    stop_at_3 = lambda row: control.stop() if row["step"] == 3 else None  # noqa: E731
+    assert Trainer(config, half, control, on_progress=stop_at_3).run()["state"] == "stopped"
     torch.rand(1000)
     assert Trainer(config, half).run(resume=True)["state"] == "finished"
     assert losses(half) == pytest.approx(losses(first), rel=1e-5, abs=1e-6)
