@@ -199,8 +199,9 @@ def render_events(store: RunStore) -> None:
     st.markdown("  \n".join(lines))  # one element, not one per event: less for the browser
 
 
-def render_live(run_path: Path, was_active: bool) -> None:
-    """Everything about the run at ``run_path``; reruns the page when the run ends."""
+def render_live(run_path: Path, was_active: bool, until_first_point: bool = False) -> None:
+    """Everything about the run at ``run_path``; reruns the page when the run ends, and when
+    the first loss point arrives while ``until_first_point`` (the page then polls slower)."""
     store = RunStore(run_path)
     status = store.status() or {}
     if was_active and status.get("state") not in ACTIVE_STATES:
@@ -212,6 +213,8 @@ def render_live(run_path: Path, was_active: bool) -> None:
 
     is_text = is_text_dataset(str(config.get("data", {}).get("dataset", "")))
     rows = store.metrics()
+    if until_first_point and any("loss" in row for row in rows):
+        st.rerun(scope="app")
     render_progress(status, rows, "Documents" if is_text else "Images")
     frame = charts.metrics_frame(rows)
     if len(frame) == 0:

@@ -13,6 +13,7 @@ from sslcore.config import ConfigError
 from sslcore.store import ACTIVE_STATES, RunStore
 
 POLL_SECONDS = 2.0
+FIRST_POINT_POLL_SECONDS = 0.5  # only until the first loss point: a few seconds of polls
 
 
 def start_new() -> None:
@@ -104,10 +105,25 @@ def render_live_lr(run_id: str, current: float) -> None:
     )
 
 
-def render_run(run_path: Path, was_active: bool) -> None:
+def poll_seconds(store: RunStore) -> float | None:
+    """How often the live view redraws: never once the run has ended, every
+    :data:`FIRST_POINT_POLL_SECONDS` while it trains towards its first loss point (so the point
+    shows as soon as it is written, not up to 2 s later), else every :data:`POLL_SECONDS`."""
+    run_state = (store.status() or {}).get("state")
+    if run_state not in ACTIVE_STATES:
+        return None
+    # A run just started still reads "queued" until its thread writes "running"; one waiting
+    # its turn in the job manager's queue is not about to log anything.
+    starting = run_state == "queued" and runs.manager().queue_position(store.run_id) is None
+    if (run_state == "running" or starting) and not any("loss" in r for r in store.metrics()):
+        return FIRST_POINT_POLL_SECONDS
+    return POLL_SECONDS
+
+
+def render_run(run_path: Path, was_active: bool, until_first_point: bool) -> None:
     """The controls and the live view of the run at ``run_path`` (one polling fragment)."""
     render_controls(RunStore(run_path))
-    live_run.render_live(run_path, was_active)
+    live_run.render_live(run_path, was_active, until_first_point)
 
 
 def render() -> None:
@@ -134,9 +150,9 @@ def render() -> None:
         f" **{store.run_id}**",
         unsafe_allow_html=True,
     )
-    active = (store.status() or {}).get("state") in ACTIVE_STATES
-    panel = st.fragment(render_run, run_every=POLL_SECONDS if active else None)
-    panel(store.path, active)
+    every = poll_seconds(store)
+    panel = st.fragment(render_run, run_every=every)
+    panel(store.path, every is not None, every == FIRST_POINT_POLL_SECONDS)
     with st.expander("Downloads", icon=":material/download:"):
         downloads.render(store)
     page.end()
