@@ -119,3 +119,24 @@ def test_a_clicked_points_neighbours_name_colours_in_their_true_colour() -> None
     caption = next(c.value for c in at.caption if c.value.startswith("Similarities"))
     assert "<span style='color:#2040ff'>●</span> blue" in caption
     assert "<span style='color:#ff2020'>●</span> red" in caption
+
+
+def test_projector_mode_hovers_large_thumbnails(runs_dir: Path) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    def hover_width(at: AppTest) -> int:
+        import pyarrow as pa
+
+        charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+        table = pa.ipc.open_stream(charts[0].proto.datasets[0].data.data).read_pandas()
+        uri = table["image"].iloc[0]
+        return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).width
+
+    run_id = shapes_run(runs_dir)
+    assert hover_width(embeddings_page(run_id).run()) == 64
+    at = embeddings_page(run_id)
+    at.query_params["projector"] = "1"
+    assert hover_width(at.run()) >= 160

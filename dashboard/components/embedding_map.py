@@ -33,12 +33,13 @@ def load_step(run_path: str, step: int) -> dict[str, np.ndarray] | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def thumbnails(run_path: str, step: int) -> list[str]:
-    """Data URIs of the probe images (the same images at every step of a run)."""
+def thumbnails(run_path: str, step: int, size: int = 64) -> list[str]:
+    """Data URIs of the probe images (the same images at every step of a run), about ``size``
+    pixels wide (160 in projector mode: about 1.3 kB each for 32-pixel shapes)."""
     data = load_step(run_path, step)
     if data is None or "images" not in data:
         return []
-    return [image_grid.png_data_uri(image, target=64) for image in data["images"]]
+    return [image_grid.png_data_uri(image, target=size) for image in data["images"]]
 
 
 def hover_texts(data: Mapping[str, np.ndarray]) -> list[str]:

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.components import embedding_map, page, runs
+from dashboard.components import embedding_map, image_grid, page, runs
 from sslcore.store import ACTIVE_STATES, RunStore
 
 POLL_SECONDS = 2.5
@@ -105,7 +105,7 @@ def render_map(run_path: Path, active: bool) -> None:
     frame = pd.DataFrame(
         {"x": coords[:, 0], "y": coords[:, 1], "colour": labels, "index": np.arange(len(coords))}
     )
-    uris = embedding_map.thumbnails(str(run_path), step)
+    uris = embedding_map.thumbnails(str(run_path), step, image_grid.tile_size(64))
     if len(texts) == len(frame):
         frame["text"] = texts
     elif len(uris) == len(frame):
