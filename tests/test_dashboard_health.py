@@ -36,6 +36,7 @@ def written_run(runs_dir: Path) -> str:
             store.append_metrics({
                 "step": step, "elapsed_s": 5.0, "loss": 4.0, "lr": 0.001,
                 "images_per_s": 100.0, "step_time_s": 0.25, "collapse_std": 0.07,
+                "alignment": 0.8,
             })  # fmt: skip
     store.write_status("finished", step=20, total_steps=20)
     return store.run_id
@@ -69,6 +70,7 @@ def test_train_page_draws_healthy_levels_rankme_uniformity_and_the_knn_sample(
     assert drawn["rankme"] == [20.0, 40.0]
     assert drawn["most possible: 256"] == [256.0, 256.0]
     low, high = drawn["uniformity"]  # features spread out between the two steps
+    assert drawn["alignment"][-1] == 0.8  # the monitor's figure, at its step
     assert -0.1 < low < 0 and high < low - 1
     captions = " ".join(c.value for c in at.caption)
     assert "near its dashed line 1/√d (z: 0.088; h: 0.062)" in captions

@@ -45,11 +45,12 @@ KNN_HELP = (
     "it rises as images of one class land near each other."
 )
 UNIFORMITY_HELP = (
-    "Uniformity (Wang & Isola 2020): log E exp(−2‖u − v‖²) over pairs of probe images' "
-    "normalised features. 0 when every image lands on one point; lower (more negative) when "
-    "they spread over the sphere, down to about −4. Its partner, alignment (how close two "
-    "views of an image land), needs two views of each image: the Evaluate page's Collapse "
-    "diagnostics measure both on the test split."
+    "Wang & Isola (2020), on normalised features. Alignment, E‖u − u⁺‖² over two augmented "
+    "views of each image of the training batch: lower means the views land closer, 0 that the "
+    "augmentations change nothing in the features. Uniformity, log E exp(−2‖u − v‖²) over pairs "
+    "of probe images: 0 when every image lands on one point, lower (down to about −4) when they "
+    "spread over the sphere. A collapsed model aligns perfectly and is not uniform at all; "
+    "good features do well on both. Step 0 has no alignment: no views were made yet."
 )
 
 
@@ -153,22 +154,27 @@ def render_rankme(frame: pd.DataFrame, store: RunStore) -> None:
     explained("Dimensions the features use: higher is better; 1 is collapsed.", RANKME_HELP)
 
 
-def render_uniformity(store: RunStore) -> None:
-    frame = uniformity_frame(store)
-    if frame.empty:
-        explained("Uniformity appears at the first monitor step.", UNIFORMITY_HELP)
+def render_alignment_uniformity(frame: pd.DataFrame, store: RunStore) -> None:
+    """Alignment (logged by the monitor) and uniformity (from the saved probe embeddings)."""
+    spread = uniformity_frame(store)
+    columns = ["alignment"] if "alignment" in frame.columns else []
+    if not spread.empty:
+        columns.append("uniformity")
+        frame = frame.merge(spread, on="step", how="outer").sort_values("step")
+    if not columns:
+        explained("Alignment and uniformity appear at the first monitor step.", UNIFORMITY_HELP)
         return
     charts.show(
         charts.series_figure(
-            frame,
-            ["uniformity"],
-            "Uniformity (lower: more spread)",
-            "log E exp(−2‖u − v‖²)",
-            colours={"uniformity": charts.run_colour(store.run_id)},
+            frame, columns, "Alignment and uniformity (lower is better)", "distance / log"
         ),
         key=f"uniformity-{store.run_id}",
     )
-    explained("Lower is more spread out over the sphere; 0 is collapsed.", UNIFORMITY_HELP)
+    explained(
+        "Alignment: how far two views of an image land (0: the augmentations change nothing). "
+        "Uniformity: how spread the images are (0: all on one point; lower is more spread).",
+        UNIFORMITY_HELP,
+    )
 
 
 def live_knn_note(config: dict[str, Any], probe_images: int | None) -> tuple[str, str]:

@@ -132,7 +132,7 @@ def render_curves(frame, store: RunStore) -> None:
         health_charts.render_rankme(frame, store)
     uniformity, lr = st.columns(2)
     with uniformity:
-        health_charts.render_uniformity(store)
+        health_charts.render_alignment_uniformity(frame, store)
     with lr:
         charts.show(
             charts.series_figure(frame, ["lr"], "Learning rate", "lr", colours={"lr": colour}),

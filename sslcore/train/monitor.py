@@ -3,7 +3,9 @@
 It embeds a fixed probe set of held-out images (the same images at every step, so a map can
 be replayed), scores a weighted kNN classifier against a labelled bank of training images (for a
 pretraining set without labels, STL-10's unlabelled images, a bank of its labelled ones),
-computes collapse figures, and saves snapshots of the views and the objective's visuals.
+computes collapse figures (RankMe and the spread of the probe features; the alignment of two
+views of the training batch's images), and saves snapshots of the views and the objective's
+visuals.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from torch import Tensor
 from sslcore.config import MonitorConfig
 from sslcore.data import ImageDataset
 from sslcore.data.stl10_unlabeled import labelled_part
-from sslcore.eval.collapse import rankme, std_of_l2_normalized
+from sslcore.eval.collapse import alignment, rankme, std_of_l2_normalized
 from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.perplexity import LANGUAGE_MODELS, held_out_perplexity
 from sslcore.eval.text_features import extract_any_features
@@ -28,6 +30,7 @@ from sslcore.objectives.text_parts import TokenVisual
 from sslcore.store import RunStore
 
 BANK_SIZE = 2000
+ALIGNMENT_IMAGES = 256  # of the batch, whose first two views are compared
 SHOWN_IMAGES = 8
 
 
@@ -82,6 +85,12 @@ class Monitor:
         with self.autocast():
             return extract_any_features(objective.encode, images, self.device).float()
 
+    def _alignment(self, objective: Objective, views: list[Tensor]) -> float:
+        """Alignment (Wang & Isola 2020) of the representations of two views of the batch's
+        first images: E‖h₁/‖h₁‖ − h₂/‖h₂‖‖², 0 when the augmentations change nothing in it."""
+        first, second = (v[:ALIGNMENT_IMAGES] for v in views[:2])
+        return alignment(self._features(objective, first), self._features(objective, second))
+
     @torch.no_grad()
     def record(
         self,
@@ -113,6 +122,8 @@ class Monitor:
                 temperature=self.config.knn_temperature,
             )
             arrays["labels"] = self.probe.labels.numpy()
+        if views is not None and len(views) >= 2 and self.tokenizer is None:
+            figures["alignment"] = self._alignment(objective, views)
         if objective.name in LANGUAGE_MODELS:
             figures["perplexity"] = held_out_perplexity(
                 objective, self.probe.images, self.device, autocast=self.autocast
