@@ -65,12 +65,12 @@ def test_only_the_owner_controls_a_run(manager):
 
 
 def test_a_failing_run_is_recorded_not_silent(manager, monkeypatch):
-    from sslcore.train import trainer
+    from sslcore.train import setup
 
     def explode(*args, **kwargs):
         raise RuntimeError("the objective broke")
 
-    monkeypatch.setattr(trainer, "build_objective", explode)
+    monkeypatch.setattr(setup, "build_objective", explode)
     run_id = manager.start(tiny_config(), owner="")
     status = manager.wait(run_id, 60)
     assert status["state"] == "failed"

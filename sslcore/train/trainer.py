@@ -19,30 +19,22 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from sslcore import distributed
-from sslcore.augment import build_augmenter
 from sslcore.config import RunConfig
-from sslcore.data import ImageDataset, load_dataset
 from sslcore.device import autocast, resolve_device, resolve_precision
-from sslcore.objectives.base import ImageSpec, StepOutput
-from sslcore.optim import build_optimizer, build_scheduler
+from sslcore.objectives.base import StepOutput
 from sslcore.seeds import SEED_STRIDE
 from sslcore.store import RunStore
-from sslcore.train.batches import BatchSchedule
-from sslcore.train.build import build_objective, compile_backbone, uses_channels_last
 from sslcore.train.control import RunControl
-from sslcore.train.log_window import LogWindow
-from sslcore.train.monitor import Monitor, collapse_std
+from sslcore.train.monitor import collapse_std
 from sslcore.train.recorder import Recorder
-from sslcore.train.state import TrainState
+from sslcore.train.setup import Setup, build_setup
 from sslcore.train.steering import Steering
-from sslcore.transfer.init import record_init
 
 
 class Diverged(RuntimeError):
@@ -51,21 +43,6 @@ class Diverged(RuntimeError):
     def __init__(self, step: int, loss: float) -> None:
         super().__init__(f"diverged at step {step}")
         self.step, self.loss = step, loss
-
-
-@dataclass
-class Setup:
-    """What a run trains with, built once by :meth:`Trainer.build`."""
-
-    train: ImageDataset
-    image: ImageSpec
-    model: nn.Module  # the objective; wrapped by DDP under torchrun
-    state: TrainState
-    augmenter: Callable[..., list[Tensor]]
-    batches: BatchSchedule
-    scaler: torch.amp.GradScaler
-    seed: int  # this process's seed
-    channels_last: bool
 
 
 def due(done: int, every: int, total: int) -> bool:
@@ -98,7 +75,6 @@ class Trainer:
         )
         self.device = distributed.local_device(resolve_device(config.device))
         self.autocast_dtype = resolve_precision(config.optim.precision, self.device)
-        self._autocast = functools.partial(autocast, self.device, self.autocast_dtype)
 
     def run(self, resume: bool = False) -> dict[str, Any]:
         """Train to ``optim.steps`` (from the last checkpoint when ``resume``); return a summary.
@@ -112,7 +88,10 @@ class Trainer:
             torch.set_num_threads(cfg.num_threads)  # per thread: set first thing
         started = {"started": time.time(), "pid": os.getpid(), "host": socket.gethostname()}
         self.recorder.status("running", message="loading data", **started)
-        setup = self.build(resume)
+        setup = build_setup(
+            cfg, self.store, self.recorder, self.device, self.autocast_dtype, resume
+        )
+        self.steering.peak_lr = setup.peak_lr
         objective = setup.state.objective
         self.recorder.status(
             "running",
@@ -129,51 +108,6 @@ class Trainer:
             return self._loop(setup)
         except Diverged as err:
             return self.recorder.diverged(err.step, err.loss, self.steering.peak_lr)
-
-    def build(self, resume: bool) -> Setup:
-        """Data, objective, optimizer and schedule, random streams, monitor; then the
-        checkpoint's state when resuming."""
-        cfg = self.config
-        train, test = load_dataset(cfg.data, "train"), load_dataset(cfg.data, "test")
-        image = ImageSpec(channels=train.channels, size=train.size)
-        # Where the initial weights came from goes into the run (once, not again on resume).
-        on_init = None if resume else functools.partial(record_init, self.store)
-        objective = build_objective(cfg, image, on_init).to(self.device)
-        channels_last = uses_channels_last(cfg) and self.device.type != "mps"
-        if channels_last:
-            objective = objective.to(memory_format=torch.channels_last)
-        if cfg.optim.compile and not compile_backbone(objective, self.device):
-            message = f"optim.compile is for CUDA; training uncompiled on {self.device.type}"
-            self.recorder.event("warning", message)
-        optimizer = build_optimizer(objective, cfg.optim)
-        scheduler = build_scheduler(optimizer, cfg.optim)
-        configured_base = float(scheduler.base_lrs[0])  # to read a restored schedule's peak
-        scaler = torch.amp.GradScaler(enabled=self.autocast_dtype == torch.float16)
-        augmenter = build_augmenter(cfg.augment)
-        # Each process of a torchrun job augments its share of the batch with its own stream.
-        seed = distributed.rank_seed(cfg.seed)
-        data_gen = torch.Generator().manual_seed(seed)
-        objective.generator = torch.Generator(self.device).manual_seed(seed + 1)
-        state = TrainState(objective, optimizer, scheduler, data_gen, LogWindow(self.device))
-        batches = BatchSchedule(len(train), cfg.optim.batch_size, cfg.seed)
-        if batches.batch_size < cfg.optim.batch_size:
-            self.recorder.event(
-                "warning",
-                f"batch size {cfg.optim.batch_size} is larger than the {len(train)} training "
-                f"images; using {batches.batch_size}",
-            )
-        monitor = Monitor(train, test, cfg.monitor, self.device, self._autocast)
-        if not resume and distributed.is_main():
-            monitor.save_probe_images(self.store)
-        if resume and self.store.checkpoint_path().exists():
-            state.restore(self.store.checkpoint_path(), self.device)
-            self.recorder.event("info", f"resumed from step {state.step}", state.step)
-            if configured_base:  # a learning rate changed live stays changed
-                peak = cfg.optim.lr * float(scheduler.base_lrs[0]) / configured_base
-                self.steering.peak_lr = peak
-        self.recorder.open(monitor, cfg.monitor.tensorboard, state.step)
-        model = distributed.parallelize(objective, self.device, cfg.optim.sync_batchnorm)
-        return Setup(train, image, model, state, augmenter, batches, scaler, seed, channels_last)
 
     def _loop(self, setup: Setup) -> dict[str, Any]:
         every, total, state = self.config.monitor, self.config.optim.steps, setup.state
@@ -211,7 +145,7 @@ class Trainer:
         if setup.channels_last:
             views = [v.contiguous(memory_format=torch.channels_last) for v in views]
         state.window.data_time += time.perf_counter() - fetch_start
-        with self._autocast():
+        with autocast(self.device, setup.autocast_dtype):
             out = setup.model(views)
         loss = out.loss.float()
         # A CPU check costs nothing; on a GPU it would sync, so check on logging steps.
