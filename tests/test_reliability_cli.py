@@ -34,6 +34,12 @@ LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 ) + "name: [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
 
 
+@pytest.fixture(autouse=True)
+def in_a_scratch_folder(tmp_path, monkeypatch):
+    """Commands that would write ./runs write into the test's own folder."""
+    monkeypatch.chdir(tmp_path)
+
+
 def one_line(capsys) -> str:
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.strip()]
