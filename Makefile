@@ -9,7 +9,7 @@ export MALLOC_ARENA_MAX := 1
 export MALLOC_MMAP_THRESHOLD_ := 1073741824
 export MALLOC_TRIM_THRESHOLD_ := 2147483647
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -29,6 +29,10 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/pytest -q
+
+# The inner loop: everything but the browser tests and the runs that train for tens of seconds.
+test-fast: $(VENV)/.installed-test
+	$(VENV)/bin/pytest -q -m "not slow and not browser and not long"
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check sslcore dashboard tests benchmarks
