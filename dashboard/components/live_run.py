@@ -169,7 +169,8 @@ def render_snapshots(store: RunStore, n_views: int) -> None:
     if not names:
         st.caption("Pictures (or, for text, sentences) appear at the first monitor step.")
         return
-    ordered = (["views"] if "views" in names else []) + [n for n in names if n != "views"]
+    others = [n for n in names if n not in ("views", "originals")]  # originals go with views
+    ordered = (["views"] if "views" in names else []) + others
     columns = st.columns(min(len(ordered), 3))
     for i, name in enumerate(ordered):
         snapshot = store.load_snapshot(name)
@@ -183,8 +184,26 @@ def render_snapshots(store: RunStore, n_views: int) -> None:
             if "texts" in snapshot:
                 text_view.show_text_snapshot(snapshot)
                 continue
-            wide = n_views if name == "views" else 4
-            image_grid.show_grid(snapshot["images"], columns=wide, target=72)
+            if name == "views":
+                images, wide = beside_originals(store, snapshot, n_views)
+            else:
+                images, wide = snapshot["images"], 4
+            image_grid.show_grid(images, columns=wide, target=72)
+
+
+def beside_originals(
+    store: RunStore, views: dict[str, Any], n_views: int
+) -> tuple[np.ndarray, int]:
+    """The views snapshot with each image's original in front of its views, row by row (as
+    Setup's preview shows them), and the number of columns; the views alone for a run
+    recorded before originals were saved."""
+    originals = store.load_snapshot("originals", views["step"])
+    if originals is None:
+        return views["images"], n_views
+    rows = views["images"].reshape(-1, n_views, *views["images"].shape[1:])  # (S, V, H, W, C)
+    first = originals["images"][: len(rows), None]  # (S, 1, H, W, C)
+    grid = np.concatenate([first, rows[: len(first)]], axis=1)  # (S, 1 + V, H, W, C)
+    return grid.reshape(-1, *rows.shape[2:]), n_views + 1
 
 
 def render_events(store: RunStore) -> None:

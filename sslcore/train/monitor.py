@@ -99,8 +99,13 @@ class Monitor:
         step: int,
         views: list[Tensor] | None,
         n_views: int,
+        originals: Tensor | None = None,
     ) -> dict[str, Any]:
-        """Embed, score and snapshot; return the figures for the metrics line."""
+        """Embed, score and snapshot; return the figures for the metrics line.
+
+        ``originals`` (uint8 (B, C, H, W)) are the batch's images before augmentation: the
+        first few are saved beside their views, so a viewer can show where the views came from.
+        """
         features = self._features(objective, self.probe.images)
         figures: dict[str, Any] = {
             "rankme": rankme(features),
@@ -139,6 +144,9 @@ class Monitor:
                 for j in range(n_views)
             ]
             store.save_snapshot("views", step, to_uint8_hwc(shown), captions)
+            if originals is not None:
+                first = originals[:SHOWN_IMAGES].float() / 255
+                store.save_snapshot("originals", step, to_uint8_hwc(first))
         objective.eval()
         sample = self.probe.images[:SHOWN_IMAGES].to(self.device)
         if self.tokenizer is None:

@@ -60,12 +60,17 @@ class Recorder:
             self.on_progress(row)
 
     def monitor_step(
-        self, objective: Objective, step: int, views: list[Tensor] | None, n_views: int
+        self,
+        objective: Objective,
+        step: int,
+        views: list[Tensor] | None,
+        n_views: int,
+        originals: Tensor | None = None,
     ) -> None:
         """The monitor's figures and pictures at ``step`` (rank 0 alone records)."""
         if self.monitor is None or not distributed.is_main():
             return
-        figures = self.monitor.record(self.store, objective, step, views, n_views)
+        figures = self.monitor.record(self.store, objective, step, views, n_views, originals)
         if figures:
             self.row({"step": step, "time": time.time(), **figures}, progress=False)
 

@@ -117,19 +117,20 @@ class Trainer:
             ended = self.steering.between_steps(step, state.scheduler, save)
             if ended:
                 return self._finish(ended, step)
-            views, out = self.step(setup, step)
+            batch, views, out = self.step(setup, step)
             done = state.step = step + 1
             if due(done, every.log_every, total):
                 self._log(setup, done, out)
             if due(done, every.eval_every, total):
-                self.recorder.monitor_step(state.objective, done, views, len(views))
+                self.recorder.monitor_step(state.objective, done, views, len(views), batch)
             if due(done, every.checkpoint_every, total):
                 self._checkpoint(setup, done)
         return self._finish("finished", total)
 
-    def step(self, setup: Setup, step: int) -> tuple[list[Tensor], StepOutput]:
-        """One update on the batch of ``step``; the views it trained on and the objective's
-        output. Raises :class:`Diverged` on a loss that is not finite (before it is applied)."""
+    def step(self, setup: Setup, step: int) -> tuple[Tensor, list[Tensor], StepOutput]:
+        """One update on the batch of ``step``; the batch, the views it trained on and the
+        objective's output. Raises :class:`Diverged` on a loss that is not finite (before it is
+        applied)."""
         cfg, state = self.config, setup.state
         objective = state.objective
         objective.train()
@@ -162,7 +163,7 @@ class Trainer:
         state.scheduler.step()
         objective.after_step((step + 1) / cfg.optim.steps)
         state.window.add(loss, out.components)
-        return views, out
+        return x, views, out
 
     def _log(self, setup: Setup, done: int, out: StepOutput) -> None:
         """A metrics row of the steps since the last one, and the status that goes with it."""
