@@ -140,3 +140,12 @@ def serve_lab(tmp_path: Path, *extra_args: str) -> Iterator[str]:
         os.kill(server.pid, signal.SIGKILL)
         server.wait()
     log.close()
+
+
+RUN_IN_URL = "() => new URL(location.href).searchParams.get('run')"
+
+
+def run_in_url(page, timeout_ms: int = 20_000) -> str:
+    """The run id the page keeps in its URL, waiting for it (it is written just after Start)."""
+    page.wait_for_function(RUN_IN_URL, timeout=timeout_ms)
+    return page.evaluate(RUN_IN_URL)

@@ -14,7 +14,15 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from browser_helpers import choose, new_tab, open_page, plotted_points, shoot, wait_for
+from browser_helpers import (
+    choose,
+    new_tab,
+    open_page,
+    plotted_points,
+    run_in_url,
+    shoot,
+    wait_for,
+)
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # A short run: small batches, frequent logging and monitoring, a small probe set.
@@ -70,7 +78,7 @@ def test_a_lesson_in_the_browser(lab_server: str, browser) -> None:
         120,
         "the run to stop",
     )
-    run_id = page.evaluate("() => new URL(location.href).searchParams.get('run')")
+    run_id = run_in_url(page)
     assert run_id, "the URL holds the run id"
 
     page.reload()
@@ -100,7 +108,7 @@ def test_a_text_run_in_the_browser(lab_server: str, browser) -> None:
     guesses = page.get_by_text("Guesses", exact=False).first
     guesses.wait_for(timeout=30_000)
     page.get_by_text("▢", exact=False).first.wait_for(timeout=10_000)  # masked words
-    run_id = page.evaluate("() => new URL(location.href).searchParams.get('run')")
+    run_id = run_in_url(page)
     assert run_id.startswith("mlm-"), run_id  # the objective the URL named
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("stopped", exact=False).first.wait_for()

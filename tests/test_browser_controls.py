@@ -8,7 +8,7 @@ classroom mode both may pause, resume and stop a run that trains in this server.
 from __future__ import annotations
 
 import pytest
-from browser_helpers import new_tab
+from browser_helpers import new_tab, run_in_url
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_pause_and_resume_in_one_tab_then_pause_from_another(lab_server: str, br
     button(teacher, "resume").click()
     expect_controls(teacher, running=True)
 
-    run_id = teacher.evaluate("() => new URL(location.href).searchParams.get('run')")
+    run_id = run_in_url(teacher)
     assert run_id
     projector = new_tab(browser)  # no owner token in its URL: a tab of its own
     projector.goto(f"{lab_server}/train?run={run_id}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_helpers import new_tab
+from browser_helpers import new_tab, run_in_url
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_step_while_paused_and_change_the_learning_rate(lab_server: str, browser
     page.get_by_text("Train and watch it learn").wait_for()
     button(page, "train-start").click()
     expect(button(page, "train-pause")).to_be_enabled(timeout=WAIT_MS)
-    run_id = page.evaluate("() => new URL(location.href).searchParams.get('run')")
+    run_id = run_in_url(page)
     status = tmp_path / "runs" / run_id / "status.json"
 
     lr = page.get_by_role("spinbutton", name="Learning rate, live")

@@ -105,7 +105,8 @@ def test_a_copied_link_brings_back_the_same_screen(lab_server: str, browser, tmp
     again.goto(f"{lab_server}/compare?compare={second},{first}")
     again.get_by_text("Final figures").wait_for()
     picker = again.locator('[data-testid="stMultiSelect"]')
-    assert picker.get_by_text(second).count() and picker.get_by_text(first).count()
+    for run in (second, first):  # the chips may come a moment after the table's heading
+        expect(picker.get_by_text(run).first).to_be_visible(timeout=30_000)
     assert f"compare={second}%2C{first}" in again.url or f"compare={second},{first}" in again.url
 
     again.goto(f"{lab_server}/evaluate?run={first}&protocol=probes")
