@@ -213,6 +213,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every row to this file")
     parser.add_argument("--recipes", nargs="*", default=["lightly", "lab"],
                         choices=["lightly", "lab"], help="train only these sides")  # fmt: skip
+    parser.add_argument("--seed", type=int, help="initial weights and both sides' random "
+                        "draws (default: the recipe's); repeat with others to see the spread")
     args = parser.parse_args()
     if not args.npz.exists():
         parser.error(f"{args.npz} is missing: this benchmark needs shared/data/cifar10_dev.npz")
@@ -231,6 +233,8 @@ def main() -> None:
     rows, randoms = [], {}
     for method in args.methods:
         config = lab_config(method, args.budget, steps, args.device, args.batch_size)
+        if args.seed is not None:
+            config = replace(config, seed=args.seed)
         if config.backbone.name not in randoms:
             network = build_objective(config, ImageSpec(3, 32)).backbone.to(args.device)
             randoms[config.backbone.name] = frozen_scores(network, config, args.device)
