@@ -30,12 +30,18 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
         torch.save(state, handle)
 
 
-def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a checkpoint with ``weights_only=True``; anything else is a CheckpointError."""
+def load_checkpoint(
+    path: Path, map_location: str | torch.device = "cpu", mmap: bool = False
+) -> dict[str, Any]:
+    """Read a checkpoint with ``weights_only=True``; anything else is a CheckpointError.
+
+    ``mmap`` maps the tensors instead of reading them: what only needs the step (a resume's
+    checks) costs no more than the file's header and small values.
+    """
     if not Path(path).is_file():
         raise CheckpointError(f"no checkpoint at {path}")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        state = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except Exception as err:  # torch raises many types for foreign or unsafe files
         raise CheckpointError(
             f"{path} is not a safe SSL Lab checkpoint (refused to load it: {type(err).__name__})"

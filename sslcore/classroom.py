@@ -26,9 +26,7 @@ streamlit.
 
 from __future__ import annotations
 
-import torch
-
-from sslcore.backbones import build_backbone
+from sslcore.backbones import parameter_count
 from sslcore.classroom_policy import (
     CLASSROOM_ENV,
     TEACHER_TOKEN_ENV,
@@ -124,9 +122,7 @@ def backbone_parameters(config: RunConfig) -> int:
     """How many weights the run's backbone has, counted on the meta device (no memory, no
     time): the model-size knob whatever the family (width, ViT depth and dimension, timm:)."""
     channels = 3 if config.backbone.name != "text_transformer" else 256  # a byte-size vocabulary
-    with torch.device("meta"):
-        model = build_backbone(config.backbone, channels, config.data.image_size)
-    return sum(p.numel() for p in model.parameters())
+    return parameter_count(config.backbone, channels, config.data.image_size)
 
 
 def check_capacity(policy: ClassroomPolicy, user_active: int, queued: int, slot_free: bool) -> None:

@@ -69,6 +69,19 @@ def quote(value: Any) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
+class _AliasFound(Exception):
+    pass
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML's safe loader that stops at the first alias (``*name``) it meets."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasFound
+        return super().compose_node(parent, index)
+
+
 def load_yaml(text: str, where: str = "") -> Any:
     """YAML text as plain data, refusing what a config never needs and an attacker would use.
 
@@ -82,10 +95,11 @@ def load_yaml(text: str, where: str = "") -> Any:
     """
     if len(text) > MAX_CONFIG_CHARS:
         raise ConfigError(where, f"is {len(text):,} characters; a config is at most 1 MB")
-    if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):
-        raise ConfigError(where, "YAML aliases (*name) are not allowed in a config: write it out")
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader: plain data only
+    except _AliasFound:
+        message = "YAML aliases (*name) are not allowed in a config: write it out"
+        raise ConfigError(where, message) from None
     except ValueError as err:  # e.g. an integer of more digits than Python converts
         raise ConfigError(where, f"a value does not read: {str(err)[:100]}") from None
 

@@ -100,7 +100,7 @@ def plan_resume(store: RunStore, steps: int | None = None) -> ResumePlan:
     config = from_dict(RunConfig, store.readable_config())
     if not store.checkpoint_path().exists():
         raise ValueError(f"run {store.run_id} has no checkpoint to resume from")
-    from_step = int(load_checkpoint(store.checkpoint_path())["step"])
+    from_step = int(load_checkpoint(store.checkpoint_path(), mmap=True)["step"])
     if steps is not None:
         if steps < from_step:
             raise ValueError(

@@ -34,17 +34,23 @@ def manager(tmp_path):
     mgr.shutdown()
 
 
-def test_a_new_learning_rate_scales_the_schedule_from_the_next_step(manager, tmp_path):
+def reference_and_live(manager, tmp_path, step: int) -> tuple[RunStore, str, RunStore]:
+    """A run trained to the end, then the same run started and followed to ``step``."""
     reference = manager.start(tiny_config(**STEPS))
     manager.wait(reference, 120)
     run_id = manager.start(tiny_config(**STEPS))
     store = RunStore(tmp_path / "runs" / run_id)
-    wait_until(lambda: (store.status() or {}).get("step", 0) >= 10)
+    wait_until(lambda: (store.status() or {}).get("step", 0) >= step)
+    return RunStore(tmp_path / "runs" / reference), run_id, store
+
+
+def test_a_new_learning_rate_scales_the_schedule_from_the_next_step(manager, tmp_path):
+    reference, run_id, store = reference_and_live(manager, tmp_path, 10)
     with pytest.raises(ConfigError, match="optim.lr"):
         manager.set_lr(run_id, -1.0)  # the field's own range, as at Start
     manager.set_lr(run_id, tiny_config().optim.lr * 10)
     assert manager.wait(run_id, 120)["state"] == "finished"
-    before = learning_rates(RunStore(tmp_path / "runs" / reference))
+    before = learning_rates(reference)
     after = learning_rates(store)
     changed = [step for step in after if after[step] != pytest.approx(before[step])]
     assert changed and min(changed) > 10
@@ -72,11 +78,7 @@ def test_one_step_at_a_time_while_paused(manager, tmp_path):
 
 
 def test_a_changed_learning_rate_stays_changed_after_a_resume(manager, tmp_path):
-    reference = manager.start(tiny_config(**STEPS))
-    manager.wait(reference, 120)
-    run_id = manager.start(tiny_config(**STEPS))
-    store = RunStore(tmp_path / "runs" / run_id)
-    wait_until(lambda: (store.status() or {}).get("step", 0) >= 5)
+    reference, run_id, store = reference_and_live(manager, tmp_path, 5)
     manager.set_lr(run_id, tiny_config().optim.lr * 3)
     wait_until(lambda: any("learning rate changed" in e["message"] for e in store.events()))
     manager.stop(run_id)
@@ -84,6 +86,6 @@ def test_a_changed_learning_rate_stays_changed_after_a_resume(manager, tmp_path)
     assert stopped_at < 60
     manager.resume_run(run_id)
     assert manager.wait(run_id, 120)["state"] == "finished"
-    before = learning_rates(RunStore(tmp_path / "runs" / reference))
+    before = learning_rates(reference)
     after = learning_rates(store)
     assert all(after[s] == pytest.approx(3 * before[s]) for s in range(stopped_at + 1, 60))

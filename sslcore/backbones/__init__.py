@@ -87,13 +87,20 @@ def build_backbone(config: BackboneConfig, channels: int, image_size: int) -> Ba
     return builder(config, channels, image_size)
 
 
+def parameter_count(config: BackboneConfig, channels: int, image_size: int) -> int:
+    """How many weights ``config``'s backbone has, counted on the meta device: shapes only, so
+    no memory, no time and no draw from torch's random generator."""
+    with torch.device("meta"):
+        model = build_backbone(config, channels, image_size)
+    return sum(p.numel() for p in model.parameters())
+
+
 @lru_cache(maxsize=1)
 def _catalogue() -> tuple[tuple[str, str, int, int, str], ...]:
     rows = []
     for name, builder in BACKBONES.items():
         named = dataclasses.replace(BackboneConfig(), name=name)
-        # On the meta device: shapes only, so no memory, no time and no draw from torch's RNG.
-        with torch.device("meta"):
+        with torch.device("meta"):  # shapes only (see parameter_count)
             model = builder(named, 3, 32)
         params = sum(p.numel() for p in model.parameters())
         summary = (inspect.getdoc(builder) or name).splitlines()[0]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sslcore.data.catalog import dataset_info
 from sslcore.data.roots import check_data_path
 from sslcore.data.text_dataset import TEXT_PREFIX
-from sslcore.data.torchvision_sets import SETS, data_root
+from sslcore.data.torchvision_sets import SETS, data_root, missing_files
 
 if TYPE_CHECKING:
     from sslcore.config import DataConfig
@@ -35,11 +35,8 @@ def check_available(config: DataConfig) -> None:
         if not path.exists():
             raise FileNotFoundError(f"data.dataset: the text {path} does not exist")
     if name in SETS and not config.download:
-        source = SETS[name]
-        folder = data_root(config.root) / source.folder
-        missing = [f for split in ("train", "test") for f in source.files[split]]
-        missing = [f for f in missing if not (folder / f).is_file()]
+        root = data_root(config.root)
+        missing = [p for split in ("train", "test") for p in missing_files(SETS[name], root, split)]
         if missing:
-            raise FileNotFoundError(
-                f"data.dataset: {name} is not in {folder}: missing {', '.join(missing)}"
-            )
+            files = ", ".join(str(p) for p in missing)
+            raise FileNotFoundError(f"data.dataset: {name} is not in {root}: missing {files}")

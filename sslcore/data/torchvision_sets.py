@@ -200,7 +200,7 @@ def data_root(root: str) -> Path:
     return Path(os.environ.get("SSL_LAB_DATA", "") or "data").expanduser().resolve()
 
 
-def _missing_files(source: TorchvisionSet, root: Path, split: str) -> list[Path]:
+def missing_files(source: TorchvisionSet, root: Path, split: str) -> list[Path]:
     folder = root / source.folder
     return [folder / f for f in source.files[split] if not (folder / f).is_file()]
 
@@ -263,9 +263,9 @@ def load_torchvision_set(
     """
     source = SETS[name]
     folder = data_root(root)
-    if _missing_files(source, folder, split) and download:
+    if missing_files(source, folder, split) and download:
         _download(name, folder)
-    missing = _missing_files(source, folder, split)
+    missing = missing_files(source, folder, split)
     if missing:
         command = f"sslcore train --dataset {name} --download --set data.root={quote(str(folder))}"
         raise FileNotFoundError(
