@@ -183,7 +183,7 @@ def test_learn_page_has_a_card_per_objective_and_three_lessons(
 
 def test_app_routes_to_the_setup_page(dashboard_runs_dir: Path) -> None:
     at = AppTest.from_file(
-        str(Path(__file__).parents[1] / "dashboard" / "app.py"), default_timeout=120
+        str(Path(__file__).parents[2] / "dashboard" / "app.py"), default_timeout=120
     ).run()
     assert not at.exception
     assert "Set up an experiment" in at.title[0].value

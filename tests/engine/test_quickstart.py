@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "quickstart.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "quickstart.ipynb"
 # Seconds instead of minutes: the cell tagged "parameters" is replaced (papermill's convention).
 SHORT = "steps = 30\nbatch_size = 32\ntrain_size = 1000"
 

@@ -25,7 +25,7 @@ from sslcore.cli.errors import explain
 from sslcore.config import save_config
 from sslcore.store import RunStore
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TINY_FLAGS = ["--steps", "4", "--batch-size", "16", "--image-size", "16", "--quiet",
               "--set", "data.train_size=64", "--set", "data.test_size=64",
               "--set", "monitor.probe_size=32", "--set", "backbone.width=8"]  # fmt: skip

@@ -28,7 +28,7 @@ from sslcore.objectives import OBJECTIVES
 from sslcore.store import RunStore, read_jsonl
 from sslcore.train.failures import describe_failure
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def wait_for(predicate, timeout: float = 120.0) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from engine_helpers import write_photos
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ from sslcore.jobs import JobManager
 from sslcore.run_lock import RunBusy, RunLock, lock_holder
 from sslcore.store import RunStore
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
 TIMING = ("time", "elapsed_s", "images_per_s", "step_time_s", "data_time_s", "eta_s")
 

@@ -36,7 +36,7 @@ LOSSES = {
     "barlow_twins": lambda z1, z2: barlow_twins_loss(z1, z2, 5e-3)[0],
     "vicreg": lambda z1, z2: vicreg_loss(z1, z2)[0],
 }
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

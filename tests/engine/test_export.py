@@ -24,7 +24,7 @@ from sslcore.export.torchvision_format import loading_code
 from sslcore.store import RunStore
 from sslcore.train import Trainer
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 QUICK = {"optim.steps": 2, "monitor.eval_every": 2, "monitor.checkpoint_every": 2}
 # The monitor embeds the train and test images at every monitor step: few, for a big net.
 SMALL = {"data.train_size": 64, "data.test_size": 64, "monitor.probe_size": 32}
