@@ -4,7 +4,9 @@
 reads its place from the environment torchrun sets (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``,
 ``MASTER_ADDR``, ``MASTER_PORT``) and joins one process group (NCCL between GPUs, gloo on CPUs).
 Without those variables every function here is the identity of a single process, so the same
-code trains on a laptop.
+code trains on a laptop. The training loop and the losses do not call these functions: the run's
+strategy does (:class:`sslcore.train.strategy.DataParallel`), and hands itself to the objective
+as the ``ranks`` its losses gather through (:mod:`sslcore.objectives.ranks`).
 
 How one step is shared out:
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
 from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field, projector
+from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 
 
 def standardize(z: Tensor, eps: float = 1e-5) -> Tensor:
@@ -20,24 +20,25 @@ def standardize(z: Tensor, eps: float = 1e-5) -> Tensor:
 
 
 def barlow_twins_loss(
-    z1: Tensor, z2: Tensor, redundancy_weight: float
+    z1: Tensor, z2: Tensor, redundancy_weight: float, ranks: Ranks = ONE_PROCESS
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """L = Σᵢ (1 − Cᵢᵢ)² + λ Σᵢ Σ_{j≠i} Cᵢⱼ², C the cross-correlation over the batch.
 
     Equal to lightly's ``BarlowTwinsLoss(lambda_param=λ)``, which also standardises with
-    BatchNorm's ε = 1e-5. Under torchrun (:mod:`sslcore.distributed`) the projections of every
-    process are gathered first, so the standardisation and C are those of the global batch and
-    every process computes the same loss.
+    BatchNorm's ε = 1e-5. On several processes (``ranks``) the projections of every process
+    are gathered first (``ranks.gather_with_grad``), so the standardisation and C are those of
+    the global batch and every process computes the same loss.
 
     Args:
-        z1, z2: (B, d) projections of the two views.
+        z1, z2: (b, d) projections of the two views (this process's share of the B images).
         redundancy_weight: λ, the weight of the off-diagonal (redundancy) term.
+        ranks: the processes sharing the batch; by default one, which holds all of it (b = B).
 
     Returns:
         The loss and its unweighted components: ``on_diagonal`` = Σᵢ (1 − Cᵢᵢ)² (invariance)
         and ``off_diagonal`` = Σ_{i≠j} Cᵢⱼ² (redundancy), so loss = on + λ·off.
     """
-    z1, z2 = distributed.gather_with_grad(z1), distributed.gather_with_grad(z2)  # (B, d) each
+    z1, z2 = ranks.gather_with_grad(z1), ranks.gather_with_grad(z2)  # (B, d) each
     batch = z1.shape[0]
     c = standardize(z1.float()).T @ standardize(z2.float()) / batch  # (d, d)
     diagonal = c.diagonal()
@@ -110,5 +111,5 @@ class BarlowTwins(Objective):
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         z1, z2 = self.projector(self.backbone(torch.cat(views))).chunk(2)  # (B, d) each
-        loss, components = barlow_twins_loss(z1, z2, self.config.redundancy_weight)
+        loss, components = barlow_twins_loss(z1, z2, self.config.redundancy_weight, self.ranks)
         return StepOutput(loss, components, z1.detach())

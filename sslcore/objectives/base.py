@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
+from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 
 FAMILIES = ("contrastive", "distillation", "redundancy", "predictive", "generative")
 
@@ -88,6 +89,9 @@ class Objective(nn.Module):
         # other and a resumed run repeats itself. The trainer replaces it with the run's own
         # (on the run's device) and checkpoints its state.
         self.generator = torch.Generator().manual_seed(0)
+        # The processes sharing each batch, for the losses that need the global batch
+        # (:mod:`sslcore.objectives.ranks`): one, until a multi-process strategy replaces it.
+        self.ranks: Ranks = ONE_PROCESS
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         """Compute the loss from ``n_views`` augmented views, each (B, C, H, W) in [0, 1]."""

@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align
 
-from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import ConfigError, Section, spec
 from sslcore.heads import mlp_head
@@ -21,6 +20,7 @@ from sslcore.objectives.fields import (
     momentum_end_field,
     momentum_field,
 )
+from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 
 
 def dino_loss(
@@ -59,13 +59,16 @@ def dino_loss(
     return loss, {"teacher_entropy": entropy.detach(), "kl": (loss - entropy).detach()}
 
 
-def updated_center(center: Tensor, teacher: list[Tensor], momentum: float) -> Tensor:
+def updated_center(
+    center: Tensor, teacher: list[Tensor], momentum: float, ranks: Ranks = ONE_PROCESS
+) -> Tensor:
     """c ← m·c + (1 − m)·mean over views and batch of the teacher logits (centring).
 
-    Under torchrun (:mod:`sslcore.distributed`) the mean is over the global batch (averaged over
-    the processes, as lightly's ``DINOLoss.update_center``), so every process keeps one centre.
+    On several processes (``ranks``) the mean is over the global batch (averaged over the
+    processes with ``ranks.mean_over_ranks``, as lightly's ``DINOLoss.update_center``), so every
+    process keeps one centre.
     """
-    batch_center = distributed.mean_over_ranks(torch.cat(teacher).float().mean(dim=0))  # (K,)
+    batch_center = ranks.mean_over_ranks(torch.cat(teacher).float().mean(dim=0))  # (K,)
     return momentum * center + (1 - momentum) * batch_center
 
 
@@ -326,8 +329,9 @@ class DINO(Objective):
     def after_step(self, progress: float) -> None:
         """Update the centre with this step's teacher logits, then the teacher by EMA."""
         if self._teacher_logits:
+            momentum = self.config.center_momentum
             self.center.copy_(
-                updated_center(self.center, self._teacher_logits, self.config.center_momentum)
+                updated_center(self.center, self._teacher_logits, momentum, self.ranks)
             )
             self._teacher_logits = []
         self.progress.fill_(progress)

@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
@@ -127,9 +126,9 @@ class MoCo(Objective):
         loss_1, parts_1 = moco_loss(q1, k2, negatives, self.config.temperature)
         loss_2, parts_2 = moco_loss(q2, k1, negatives, self.config.temperature)
         components = {name: (parts_1[name] + parts_2[name]) / 2 for name in parts_1}
-        # Queued after the optimizer step; under torchrun every process queues the global
-        # batch's keys, in the single-process order, so all queues stay the same.
-        self._new_keys = torch.cat([distributed.gather_with_grad(k) for k in (k1, k2)])
+        # Queued after the optimizer step; on several processes (self.ranks) every one queues
+        # the global batch's keys, in the single-process order, so all queues stay the same.
+        self._new_keys = torch.cat([self.ranks.gather_with_grad(k) for k in (k1, k2)])
         return StepOutput((loss_1 + loss_2) / 2, components, q1.detach())
 
     def after_step(self, progress: float) -> None:

@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.heads import mlp_head
@@ -21,6 +20,7 @@ from sslcore.objectives.fields import (
     temperature_field,
 )
 from sslcore.objectives.queue import FeatureQueue
+from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 from sslcore.objectives.simclr import nt_xent_loss
 from sslcore.objectives.similarity import similarity_matrix_visual
 
@@ -39,7 +39,12 @@ def nearest_neighbours(z: Tensor, support: Tensor) -> Tensor:
 
 
 def nnclr_loss(
-    nn1: Tensor, nn2: Tensor, p1: Tensor, p2: Tensor, temperature: float
+    nn1: Tensor,
+    nn2: Tensor,
+    p1: Tensor,
+    p2: Tensor,
+    temperature: float,
+    ranks: Ranks = ONE_PROCESS,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """½ NT-Xent(NN(z₁), p₂) + ½ NT-Xent(NN(z₂), p₁): a neighbour of one view must pick out the
     prediction of the other.
@@ -47,12 +52,14 @@ def nnclr_loss(
     Equal to lightly's NNCLR recipe, ``0.5 * (NTXentLoss(τ)(nn0, p1) + NTXentLoss(τ)(nn1, p0))``.
 
     Args:
-        nn1, nn2: (B, d) nearest neighbours of the two views' projections.
-        p1, p2: (B, d) the two views' predictions.
+        nn1, nn2: (b, d) nearest neighbours of the two views' projections.
+        p1, p2: (b, d) the two views' predictions.
         temperature: τ.
+        ranks: the processes sharing the batch, whose views are all negatives (as in
+            :func:`~sslcore.objectives.simclr.nt_xent_loss`); by default one (b = B).
     """
-    loss_1, parts_1 = nt_xent_loss(nn1, p2, temperature)
-    loss_2, parts_2 = nt_xent_loss(nn2, p1, temperature)
+    loss_1, parts_1 = nt_xent_loss(nn1, p2, temperature, ranks)
+    loss_2, parts_2 = nt_xent_loss(nn2, p1, temperature, ranks)
     components = {name: (parts_1[name] + parts_2[name]) / 2 for name in parts_1}
     return (loss_1 + loss_2) / 2, components
 
@@ -125,11 +132,11 @@ class NNCLR(Objective):
         z1, z2 = z.chunk(2)
         support = self.support.contents()
         nn1, nn2 = nearest_neighbours(z1, support), nearest_neighbours(z2, support)
-        loss, components = nnclr_loss(nn1, nn2, p1, p2, self.config.temperature)
+        loss, components = nnclr_loss(nn1, nn2, p1, p2, self.config.temperature, self.ranks)
         components["neighbour_similarity"] = F.cosine_similarity(
             z1.detach().float(), nn1.float(), dim=1
         ).mean()
-        self._new_support = distributed.gather_with_grad(z1.detach())  # the global batch's
+        self._new_support = self.ranks.gather_with_grad(z1.detach())  # the global batch's
         return StepOutput(loss, components, z1.detach())
 
     def after_step(self, progress: float) -> None:

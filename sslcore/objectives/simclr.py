@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
@@ -19,20 +18,25 @@ from sslcore.objectives.fields import (
     projector,
     temperature_field,
 )
+from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 from sslcore.objectives.similarity import pair_similarities, similarity_matrix_visual
 
 
-def nt_xent_loss(z1: Tensor, z2: Tensor, temperature: float) -> tuple[Tensor, dict[str, Tensor]]:
+def nt_xent_loss(
+    z1: Tensor, z2: Tensor, temperature: float, ranks: Ranks = ONE_PROCESS
+) -> tuple[Tensor, dict[str, Tensor]]:
     """NT-Xent: ℓ(i, j) = −log exp(sim(zᵢ, zⱼ)/τ) / Σ_{k≠i} exp(sim(zᵢ, zₖ)/τ), over all 2B views.
 
-    Equal to lightly's ``NTXentLoss(temperature)`` (without a memory bank). Under torchrun
-    (:mod:`sslcore.distributed`) the views of every process are the negatives, as with
-    lightly's ``gather_distributed=True``: each process scores its own 2b views against all 2B
-    of the global batch, so the mean over processes is the single-process loss.
+    Equal to lightly's ``NTXentLoss(temperature)`` (without a memory bank). On several
+    processes (``ranks``) the views of every process are the negatives, as with lightly's
+    ``gather_distributed=True``: each process scores its own 2b views against all 2B of the
+    global batch (``ranks.gather_with_grad``), so the mean over processes is the
+    single-process loss.
 
     Args:
         z1, z2: (b, d) projections of two views; row i of each comes from the same image.
         temperature: τ.
+        ranks: the processes sharing the batch; by default one, which holds all of it (b = B).
 
     Returns:
         The loss and its components: mean cosine similarity of positive and of negative pairs
@@ -41,9 +45,9 @@ def nt_xent_loss(z1: Tensor, z2: Tensor, temperature: float) -> tuple[Tensor, di
     batch = z1.shape[0]
     z1n, z2n = F.normalize(z1.float(), dim=1), F.normalize(z2.float(), dim=1)
     queries = torch.cat([z1n, z2n])  # (2b, d): this process's views
-    keys = torch.cat([distributed.gather_with_grad(z1n), distributed.gather_with_grad(z2n)])
+    keys = torch.cat([ranks.gather_with_grad(z1n), ranks.gather_with_grad(z2n)])
     total = keys.shape[0] // 2  # B, the global batch; keys are (2B, d)
-    own = torch.arange(batch, device=z1.device) + distributed.rank() * batch
+    own = torch.arange(batch, device=z1.device) + ranks.rank * batch
     rows = torch.cat([own, own + total])  # (2b,): each query's own row among the keys
     logits = queries @ keys.T / temperature  # (2b, 2B)
     self_pairs = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, rows[:, None], True)
@@ -101,7 +105,7 @@ class SimCLR(Objective):
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         z1, z2 = self.projector(self.backbone(torch.cat(views))).chunk(2)  # one pass, (B, d) each
-        loss, components = nt_xent_loss(z1, z2, self.config.temperature)
+        loss, components = nt_xent_loss(z1, z2, self.config.temperature, self.ranks)
         return StepOutput(loss, components, z1.detach())
 
     @torch.no_grad()

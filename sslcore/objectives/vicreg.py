@@ -8,11 +8,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from sslcore import distributed
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
 from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field, projector
+from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 
 
 def variance_term(z: Tensor, eps: float = 1e-4) -> Tensor:
@@ -35,24 +35,27 @@ def vicreg_loss(
     invariance_weight: float = 25.0,
     variance_weight: float = 25.0,
     covariance_weight: float = 1.0,
+    ranks: Ranks = ONE_PROCESS,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """L = λ·s(Z, Z') + μ·½[v(Z) + v(Z')] + ν·[c(Z) + c(Z')].
 
     Equal to lightly's ``VICRegLoss(λ, μ, ν)`` and to the authors' code, which differ from the
     paper's formula in two constants: the invariance s is the mean squared error over batch
     *and* dimensions (the paper divides by n only), and the two variance terms are averaged.
-    Under torchrun (:mod:`sslcore.distributed`) the projections of every process are gathered
-    first, so the variances and covariances are those of the global batch.
+    On several processes (``ranks``) the projections of every process are gathered first
+    (``ranks.gather_with_grad``), so the variances and covariances are those of the global batch.
 
     Args:
-        z1, z2: (B, d) projections (the paper's "embeddings") of the two views, B ≥ 2.
+        z1, z2: (b, d) projections (the paper's "embeddings") of the two views: this process's
+            share of the B ≥ 2 images.
         invariance_weight, variance_weight, covariance_weight: λ, μ, ν.
+        ranks: the processes sharing the batch; by default one, which holds all of it (b = B).
 
     Returns:
         The loss and its unweighted terms ``invariance`` (s), ``variance`` (the mean of the two
         hinges; 1 when collapsed, 0 when every dimension has std ≥ 1) and ``covariance``.
     """
-    z1, z2 = distributed.gather_with_grad(z1), distributed.gather_with_grad(z2)  # (B, d) each
+    z1, z2 = ranks.gather_with_grad(z1), ranks.gather_with_grad(z2)  # (B, d) each
     z1, z2 = z1.float(), z2.float()
     invariance = F.mse_loss(z1, z2)
     variance = (variance_term(z1) + variance_term(z2)) / 2
@@ -133,6 +136,11 @@ class VICReg(Objective):
         z1, z2 = self.projector(self.backbone(torch.cat(views))).chunk(2)  # (B, d) each
         config = self.config
         loss, components = vicreg_loss(
-            z1, z2, config.invariance_weight, config.variance_weight, config.covariance_weight
+            z1,
+            z2,
+            config.invariance_weight,
+            config.variance_weight,
+            config.covariance_weight,
+            self.ranks,
         )
         return StepOutput(loss, components, z1.detach())

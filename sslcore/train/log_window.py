@@ -16,13 +16,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from sslcore import distributed
+from sslcore.objectives.ranks import Ranks
 
 
 class LogWindow:
     """Sums of the loss and its components since step ``since``, and the time they took."""
 
-    def __init__(self, device: torch.device, since: int = 0) -> None:
+    def __init__(self, device: torch.device, ranks: Ranks, since: int = 0) -> None:
+        self.ranks = ranks  # the processes whose means a row holds
         self.loss = torch.zeros((), device=device)  # () sum of the steps' losses
         self.components: dict[str, Tensor] = {}  # name -> () sum
         self.since = since  # the step of the previous row
@@ -37,7 +38,7 @@ class LogWindow:
     def means(self, done: int) -> dict[str, float]:
         """``loss`` and ``comp_<name>``: means over the window's steps (and processes)."""
         n = done - self.since
-        sums = distributed.mean_over_ranks(torch.stack([self.loss, *self.components.values()]))
+        sums = self.ranks.mean_over_ranks(torch.stack([self.loss, *self.components.values()]))
         means = {"loss": float(sums[0]) / n}
         pairs = zip(self.components, sums[1:], strict=True)
         means.update({f"comp_{name}": float(value) / n for name, value in pairs})

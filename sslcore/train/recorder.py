@@ -4,7 +4,8 @@ The trainer says what happened (a row of figures, a pause, the end); the recorde
 run directory (:mod:`sslcore.store`), copies the figures to TensorBoard when asked
 (:mod:`sslcore.train.scalars`), hands each row to the command line's progress bar, and runs the
 monitor (kNN, embeddings, snapshots) on the steps it is due. Under torchrun only rank 0 writes:
-the other processes' stores discard what they are given, and they skip the monitor.
+the other processes' stores discard what they are given, and their recorders (``main`` False)
+skip TensorBoard and the monitor.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 from torch import Tensor
 
-from sslcore import distributed
 from sslcore.objectives.base import Objective
 from sslcore.store import RunStore
 from sslcore.train.monitor import Monitor
@@ -31,20 +31,25 @@ class Recorder:
     Args:
         store: the run directory.
         on_progress: called with each training row (the CLI's progress bar), optional.
+        main: False on the processes of a multi-process run that do not record (all but one).
     """
 
     def __init__(
-        self, store: RunStore, on_progress: Callable[[dict[str, Any]], None] | None = None
+        self,
+        store: RunStore,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+        main: bool = True,
     ) -> None:
         self.store = store
         self.on_progress = on_progress
+        self.main = main
         self.monitor: Monitor | None = None
         self.scalars = Scalars(store.path, enabled=False)
 
     def open(self, monitor: Monitor, tensorboard: bool, start: int) -> None:
         """Start recording from step ``start`` (a resume's TensorBoard log drops later steps)."""
         self.monitor = monitor
-        self.scalars = Scalars(self.store.path, tensorboard and distributed.is_main(), start)
+        self.scalars = Scalars(self.store.path, tensorboard and self.main, start)
 
     def status(self, state: str, **fields: Any) -> None:
         self.store.write_status(state, **fields)
@@ -68,7 +73,7 @@ class Recorder:
         originals: Tensor | None = None,
     ) -> None:
         """The monitor's figures and pictures at ``step`` (rank 0 alone records)."""
-        if self.monitor is None or not distributed.is_main():
+        if self.monitor is None or not self.main:
             return
         figures = self.monitor.record(self.store, objective, step, views, n_views, originals)
         if figures:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from sslcore import distributed
 from sslcore.augment import build_augmenter
 from sslcore.config import RunConfig
 from sslcore.data import ImageDataset, load_dataset
@@ -30,6 +29,7 @@ from sslcore.train.log_window import LogWindow
 from sslcore.train.monitor import Monitor
 from sslcore.train.recorder import Recorder
 from sslcore.train.state import TrainState
+from sslcore.train.strategy import Strategy
 from sslcore.transfer.init import record_init
 
 
@@ -39,7 +39,7 @@ class Setup:
 
     train: ImageDataset
     image: ImageSpec
-    model: nn.Module  # the objective; wrapped by DDP under torchrun
+    model: nn.Module  # the objective, as the strategy parallelised it (DDP under torchrun)
     state: TrainState
     augmenter: Callable[..., list[Tensor]]
     batches: BatchSchedule
@@ -57,8 +57,10 @@ def build_setup(
     device: torch.device,
     autocast_dtype: torch.dtype | None,
     resume: bool,
+    strategy: Strategy,
 ) -> Setup:
-    """Build the run ``cfg`` describes on ``device`` (from its checkpoint when ``resume``)."""
+    """Build the run ``cfg`` describes on ``device`` (from its checkpoint when ``resume``), on
+    the processes of ``strategy``."""
     train, test = load_dataset(cfg.data, "train"), load_dataset(cfg.data, "test")
     image = ImageSpec(channels=train.channels, size=train.size)
     # Where the initial weights came from goes into the run (once, not again on resume).
@@ -76,10 +78,11 @@ def build_setup(
     scaler = torch.amp.GradScaler(enabled=autocast_dtype == torch.float16)
     augmenter = build_augmenter(cfg.augment)
     # Each process of a torchrun job augments its share of the batch with its own stream.
-    seed = distributed.rank_seed(cfg.seed)
+    seed = strategy.rank_seed(cfg.seed)
     data_gen = torch.Generator().manual_seed(seed)
     objective.generator = torch.Generator(device).manual_seed(seed + 1)
-    state = TrainState(objective, optimizer, scheduler, data_gen, LogWindow(device))
+    window = LogWindow(device, strategy)
+    state = TrainState(objective, optimizer, scheduler, data_gen, window, strategy)
     batches = BatchSchedule(len(train), cfg.optim.batch_size, cfg.seed)
     if batches.batch_size < cfg.optim.batch_size:
         recorder.event(
@@ -89,7 +92,7 @@ def build_setup(
         )
     mixed = functools.partial(autocast, device, autocast_dtype)
     monitor = Monitor(train, test, cfg.monitor, device, mixed)
-    if not resume and distributed.is_main():
+    if not resume and strategy.is_main:
         monitor.save_probe_images(store)
     peak_lr = cfg.optim.lr
     if resume and store.checkpoint_path().exists():
@@ -98,6 +101,6 @@ def build_setup(
         if configured_base:  # a learning rate changed live stays changed
             peak_lr = cfg.optim.lr * float(scheduler.base_lrs[0]) / configured_base
     recorder.open(monitor, cfg.monitor.tensorboard, state.step)
-    model = distributed.parallelize(objective, device, cfg.optim.sync_batchnorm)
+    model = strategy.parallelize(objective, device, cfg.optim.sync_batchnorm)
     return Setup(train, image, model, state, augmenter, batches, scaler, seed, channels_last,
                  autocast_dtype, peak_lr)  # fmt: skip

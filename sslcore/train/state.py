@@ -15,11 +15,11 @@ from typing import Any
 
 import torch
 
-from sslcore import distributed
 from sslcore.checkpoint import load_checkpoint, save_checkpoint
 from sslcore.config import RunConfig, to_dict
 from sslcore.objectives.base import ImageSpec, Objective
 from sslcore.train.log_window import LogWindow
+from sslcore.train.strategy import Strategy
 
 
 @dataclass
@@ -31,16 +31,17 @@ class TrainState:
     scheduler: torch.optim.lr_scheduler.LRScheduler
     data_gen: torch.Generator  # this process's augmentation stream
     window: LogWindow
+    strategy: Strategy  # whose processes each give their streams to a checkpoint
     step: int = 0
 
     def save(self, path: Path, config: RunConfig, image: ImageSpec) -> None:
-        """Write the checkpoint (rank 0 writes; every process gives its random streams)."""
+        """Write the checkpoint (the main process writes; every process gives its streams)."""
         rng: dict[str, Any] = {
             "data": self.data_gen.get_state(),
             "objective": self.objective.generator.get_state(),
         }
-        every_process = distributed.gather_objects(dict(rng))
-        if not distributed.is_main():
+        every_process = self.strategy.gather_objects(dict(rng))
+        if not self.strategy.is_main:
             return
         if len(every_process) > 1:
             rng["ranks"] = every_process
@@ -65,9 +66,10 @@ class TrainState:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         streams = state["rng"].get("ranks") or [state["rng"]]  # per process under torchrun
-        if distributed.rank() < len(streams):
-            self.data_gen.set_state(streams[distributed.rank()]["data"].cpu())
-            self.objective.generator.set_state(streams[distributed.rank()]["objective"].cpu())
+        rank = self.strategy.rank
+        if rank < len(streams):
+            self.data_gen.set_state(streams[rank]["data"].cpu())
+            self.objective.generator.set_state(streams[rank]["objective"].cpu())
         self.step = int(state["step"])
         if state.get("window") is not None:
             self.window.load_state_dict(state["window"])

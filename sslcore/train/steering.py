@@ -1,8 +1,9 @@
 """Between two steps, a run does what it is asked: pause, take one step, stop, stop because of a
 signal, or train on with a new learning rate (see :class:`~sslcore.train.control.RunControl`).
 
-Under torchrun every process acts on rank 0's request, read at logging steps (one broadcast),
-so all of them take the same steps and none waits for a missing partner.
+On several processes every one acts on the main process's request, read at logging steps (one
+broadcast through the run's :class:`~sslcore.train.strategy.Strategy`), so all of them take the
+same steps and none waits for a missing partner.
 """
 
 from __future__ import annotations
@@ -11,19 +12,25 @@ from collections.abc import Callable
 
 import torch
 
-from sslcore import distributed
 from sslcore.train.control import RunControl
 from sslcore.train.recorder import Recorder
+from sslcore.train.strategy import Strategy
 
 
 class Steering:
     """Applies a run's control requests at step boundaries; ``peak_lr`` is the one in force."""
 
     def __init__(
-        self, control: RunControl, recorder: Recorder, log_every: int, peak_lr: float
+        self,
+        control: RunControl,
+        recorder: Recorder,
+        log_every: int,
+        peak_lr: float,
+        strategy: Strategy,
     ) -> None:
         self.control, self.recorder, self.log_every = control, recorder, log_every
         self.peak_lr = peak_lr
+        self.strategy = strategy
 
     def between_steps(
         self, step: int, scheduler: torch.optim.lr_scheduler.LRScheduler, save: Callable[[], None]
@@ -32,7 +39,7 @@ class Steering:
 
         ``save`` writes a checkpoint (a stopped or interrupted run continues from it).
         """
-        if distributed.world_size() > 1 and step % self.log_every:
+        if self.strategy.world_size > 1 and step % self.log_every:
             return ""
         request = self._request()
         if request == "pause":
@@ -52,7 +59,8 @@ class Steering:
         return ""
 
     def _request(self) -> str:
-        """``stop``, ``pause``, ``step`` (one step while paused) or ``run``, as rank 0 asks."""
+        """``stop``, ``pause``, ``step`` (one step while paused) or ``run``, as the main process
+        asks."""
         control = self.control
         if control.stop_requested:
             local = "stop"
@@ -60,13 +68,13 @@ class Steering:
             local = "step" if control.take_single_step() else "pause"
         else:
             local = "run"
-        return str(distributed.from_main(local))
+        return str(self.strategy.from_main(local))
 
     def _apply_new_lr(self, step: int, scheduler: torch.optim.lr_scheduler.LRScheduler) -> None:
         """A new peak learning rate scales the schedule, so warm-up and decay keep their shape
         (and every parameter group its ratio to the others); the schedule's state, and so the
         change, is in every later checkpoint."""
-        lr = distributed.from_main(self.control.take_lr())
+        lr = self.strategy.from_main(self.control.take_lr())
         if lr is None:
             return
         ratio = lr / self.peak_lr

@@ -8,7 +8,8 @@ monitor and write a checkpoint. Everything written goes through the :class:`Reco
 everything a resume needs is in the :class:`TrainState`.
 
 The trainer owns no UI and no thread: the job manager runs it in a background thread and talks to
-it through a :class:`RunControl`; the command line runs it in the foreground.
+it through a :class:`RunControl`; the command line runs it in the foreground. Whether it is one
+of several processes it never asks: its :class:`~sslcore.train.strategy.Strategy` answers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from sslcore import distributed
 from sslcore.config import RunConfig
 from sslcore.device import autocast, resolve_device, resolve_precision
 from sslcore.objectives.base import StepOutput
@@ -35,6 +35,7 @@ from sslcore.train.monitor import collapse_std
 from sslcore.train.recorder import Recorder
 from sslcore.train.setup import Setup, build_setup
 from sslcore.train.steering import Steering
+from sslcore.train.strategy import Strategy, for_this_process
 
 
 class Diverged(RuntimeError):
@@ -57,6 +58,8 @@ class Trainer:
         store: the run directory (created by the caller, see :mod:`sslcore.lifecycle`).
         control: pause/stop/interrupt requests and live knobs from another thread (optional).
         on_progress: called with each metrics row (optional; the CLI draws its progress bar).
+        strategy: one process or one of several (optional; by default
+            :func:`~sslcore.train.strategy.for_this_process`).
     """
 
     def __init__(
@@ -65,15 +68,17 @@ class Trainer:
         store: RunStore,
         control: RunControl | None = None,
         on_progress: Callable[[dict[str, Any]], None] | None = None,
+        strategy: Strategy | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.control = control or RunControl()
-        self.recorder = Recorder(store, on_progress)
+        self.strategy = strategy or for_this_process()
+        self.recorder = Recorder(store, on_progress, self.strategy.is_main)
         self.steering = Steering(
-            self.control, self.recorder, config.monitor.log_every, config.optim.lr
+            self.control, self.recorder, config.monitor.log_every, config.optim.lr, self.strategy
         )
-        self.device = distributed.local_device(resolve_device(config.device))
+        self.device = self.strategy.device(resolve_device(config.device))
         self.autocast_dtype = resolve_precision(config.optim.precision, self.device)
 
     def run(self, resume: bool = False) -> dict[str, Any]:
@@ -89,7 +94,7 @@ class Trainer:
         started = {"started": time.time(), "pid": os.getpid(), "host": socket.gethostname()}
         self.recorder.status("running", message="loading data", **started)
         setup = build_setup(
-            cfg, self.store, self.recorder, self.device, self.autocast_dtype, resume
+            cfg, self.store, self.recorder, self.device, self.autocast_dtype, resume, self.strategy
         )
         self.steering.peak_lr = setup.peak_lr
         objective = setup.state.objective
@@ -99,7 +104,7 @@ class Trainer:
             total_steps=cfg.optim.steps,
             message="training",
             device=str(self.device),
-            world_size=distributed.world_size(),
+            world_size=self.strategy.world_size,
             precision=str(self.autocast_dtype or "fp32").replace("torch.", ""),
         )
         if not resume:
@@ -140,7 +145,7 @@ class Trainer:
         # the same after a resume. Runs training at once in one process still share it.
         torch.manual_seed(setup.seed * SEED_STRIDE + step)
         fetch_start = time.perf_counter()
-        rows = distributed.local_slice(setup.batches.indices(step))  # this process's share
+        rows = self.strategy.local_slice(setup.batches.indices(step))  # this process's share
         x = setup.train.images[rows].to(self.device, non_blocking=True)
         views = setup.augmenter(x, objective.n_views, state.data_gen)
         if setup.channels_last:
@@ -151,7 +156,7 @@ class Trainer:
         loss = out.loss.float()
         # A CPU check costs nothing; on a GPU it would sync, so check on logging steps.
         if self.device.type == "cpu" or (step + 1) % cfg.monitor.log_every == 0:
-            if not distributed.all_true(bool(torch.isfinite(loss)), self.device):
+            if not self.strategy.all_true(bool(torch.isfinite(loss)), self.device):
                 raise Diverged(step, float(loss.detach()))
         state.optimizer.zero_grad(set_to_none=True)
         setup.scaler.scale(loss).backward()
@@ -197,7 +202,7 @@ class Trainer:
         # let such weights replace the last good checkpoint.
         weights = setup.state.objective.state_dict().values()  # parameters and BatchNorm stats
         finite = all(torch.isfinite(w).all() for w in weights if w.is_floating_point())
-        if not distributed.all_true(finite, self.device):
+        if not self.strategy.all_true(finite, self.device):
             raise Diverged(done - 1, float("nan"))
         setup.state.save(self.store.checkpoint_path(), self.config, setup.image)
 

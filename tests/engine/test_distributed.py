@@ -1,7 +1,8 @@
 """Training on several processes, tested on the CPU with the gloo backend.
 
 Two processes must compute what one process computes with the same global batch: the gathered
-losses (their values and the gradients that flow back through the gather), and a whole
+losses, given the :class:`DataParallel` strategy as their ranks (their values and the gradients
+that flow back through the gather), and a whole
 ``torchrun -m sslcore train`` run, whose run directory must look like any single-process run.
 """
 
@@ -28,13 +29,14 @@ from sslcore.objectives.vicreg import vicreg_loss
 from sslcore.recipes import recipe_config
 from sslcore.store import RunStore, list_runs
 from sslcore.train import RunControl, Trainer
+from sslcore.train.strategy import DataParallel, for_this_process
 
 WORLD = 2
 BATCH, DIM = 8, 6  # the global batch: each of the two processes holds 4 rows
-LOSSES = {
-    "simclr": lambda z1, z2: nt_xent_loss(z1, z2, 0.2)[0],
-    "barlow_twins": lambda z1, z2: barlow_twins_loss(z1, z2, 5e-3)[0],
-    "vicreg": lambda z1, z2: vicreg_loss(z1, z2)[0],
+LOSSES = {  # (z1, z2, ranks) -> loss; without ranks, the single-process loss
+    "simclr": lambda z1, z2, *ranks: nt_xent_loss(z1, z2, 0.2, *ranks)[0],
+    "barlow_twins": lambda z1, z2, *ranks: barlow_twins_loss(z1, z2, 5e-3, *ranks)[0],
+    "vicreg": lambda z1, z2, *ranks: vicreg_loss(z1, z2, 25.0, 25.0, 1.0, *ranks)[0],
 }
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,19 +61,21 @@ def loss_worker(rank: int, port: int, out_dir: str) -> None:
         "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
     )
     try:
+        strategy = for_this_process()
+        assert isinstance(strategy, DataParallel) and strategy.world_size == WORLD
         z1, z2, teacher = global_batch()
-        rows = distributed.local_slice(torch.arange(BATCH))
-        results: dict[str, object] = {"rows": rows}
+        rows = strategy.local_slice(torch.arange(BATCH))
+        results: dict[str, object] = {"rows": rows, "seed": strategy.rank_seed(7)}
         for name, loss_fn in LOSSES.items():
             a, b = z1[rows].clone().requires_grad_(), z2[rows].clone().requires_grad_()
-            loss = loss_fn(a, b)
+            loss = loss_fn(a, b, strategy)
             loss.backward()
             results[name] = (loss.detach(), a.grad, b.grad)
         views = [teacher[:BATCH][rows], teacher[BATCH:][rows]]
-        results["center"] = updated_center(torch.zeros(16), views, 0.9)
-        results["from_main"] = distributed.from_main(f"rank {rank}")
-        results["objects"] = distributed.gather_objects(rank * 10)
-        results["all_true"] = distributed.all_true(rank == 0, torch.device("cpu"))
+        results["center"] = updated_center(torch.zeros(16), views, 0.9, strategy)
+        results["from_main"] = strategy.from_main(f"rank {rank}")
+        results["objects"] = strategy.gather_objects(rank * 10)
+        results["all_true"] = strategy.all_true(rank == 0, torch.device("cpu"))
         torch.save(results, Path(out_dir) / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()
@@ -108,6 +112,8 @@ def test_gathered_loss_and_gradient_equal_the_single_process_ones(two_process_lo
 def test_shares_and_collectives(two_process_losses):
     rows = [result["rows"].tolist() for result in two_process_losses]
     assert rows == [[0, 1, 2, 3], [4, 5, 6, 7]]  # contiguous shares of the global batch
+    seeds = [result["seed"] for result in two_process_losses]
+    assert seeds[0] == 7 and seeds[1] != 7  # rank 0 keeps the run's seed, the other differs
     _, _, teacher = global_batch()
     center = updated_center(torch.zeros(16), [teacher[:BATCH], teacher[BATCH:]], 0.9)
     for result in two_process_losses:
