@@ -9,6 +9,7 @@ subset of those tokens. ``forward`` is simply both halves on every patch, readin
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import Tensor, nn
@@ -102,14 +103,42 @@ class VisionTransformer(Backbone):
         tokens = patches.flatten(2).transpose(1, 2)  # (B, N, D), patches row by row
         return tokens + self.pos_embedding[:, 1:]
 
+    def with_class_token(self, tokens: Tensor) -> Tensor:
+        """Prepend the class token (with its position embedding): (B, N', D) -> (B, 1 + N', D)."""
+        cls = (self.class_token + self.pos_embedding[:, :1]).expand(tokens.shape[0], -1, -1)
+        return torch.cat([cls.to(tokens.dtype), tokens], dim=1)
+
     def transform(self, tokens: Tensor) -> Tensor:
         """Encode any subset of patch tokens: (B, N', D) -> (B, 1 + N', D), class token first."""
-        cls = (self.class_token + self.pos_embedding[:, :1]).expand(tokens.shape[0], -1, -1)
-        sequence = torch.cat([cls.to(tokens.dtype), tokens], dim=1)  # (B, 1 + N', D)
-        return self.norm(self.blocks(sequence))
+        return self.norm(self.blocks(self.with_class_token(tokens)))
 
     def forward(self, x: Tensor) -> Tensor:  # type: ignore[override]
         return self.transform(self.tokens(x))[:, 0]  # (B, D)
+
+    def attention_maps(self, x: Tensor) -> Tensor:
+        """Where the class token looks: the last block's attention to every patch, per head.
+
+        The picture of DINO's Fig. 1 (Caron et al. 2021, arXiv:2104.14294): the attention
+        weights softmax(q_cls · k_j / √d_head) of the class token's query over the keys of the
+        last block, one map per head. The class token's weight on itself is dropped and each
+        map renormalised, so a map is a distribution over the patches (it sums to 1). It is
+        computed as the block computes it (LayerNorm ``ln_1``, then the attention); the forward
+        pass is unchanged.
+
+        Returns:
+            (B, heads, g, g), g = S / P: entry [b, h, i, j] is head h's weight on the patch in
+            row i, column j of image b.
+        """
+        sequence = self.blocks[:-1](self.with_class_token(self.tokens(x)))  # (B, 1 + N, D)
+        last = cast(EncoderBlock, self.blocks[-1])
+        normed = last.ln_1(sequence)
+        _, weights = last.self_attention(
+            normed, normed, normed, need_weights=True, average_attn_weights=False
+        )  # (B, heads, 1 + N, 1 + N): queries x keys
+        to_patches = weights[:, :, 0, 1:]  # (B, heads, N): the class token's query, patch keys
+        to_patches = to_patches / to_patches.sum(dim=-1, keepdim=True)
+        grid = self.image_size // self.patch_size
+        return to_patches.reshape(*to_patches.shape[:2], grid, grid)
 
 
 def build_vit_tiny(config: BackboneConfig, channels: int, image_size: int) -> Backbone:

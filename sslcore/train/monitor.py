@@ -5,7 +5,7 @@ be replayed), scores a weighted kNN classifier against a labelled bank of traini
 pretraining set without labels, STL-10's unlabelled images, a bank of its labelled ones),
 computes collapse figures (RankMe and the spread of the probe features; the alignment of two
 views of the training batch's images), and saves snapshots of the views and the objective's
-visuals.
+visuals; for a ViT, also where its class token looks (:mod:`sslcore.train.attention`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sslcore.backbones.vit import VisionTransformer
 from sslcore.config import MonitorConfig
 from sslcore.data import ImageDataset
 from sslcore.data.stl10_unlabeled import labelled_part
@@ -28,6 +29,7 @@ from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import Objective
 from sslcore.objectives.text_parts import TokenVisual
 from sslcore.store import RunStore
+from sslcore.train.attention import attention_entropy, attention_visual
 
 BANK_SIZE = 2000
 ALIGNMENT_IMAGES = 256  # of the batch, whose first two views are compared
@@ -153,6 +155,10 @@ class Monitor:
             sample = sample.float() / 255
         with self.autocast():
             visuals = objective.visuals(sample)
+            if isinstance(objective.backbone, VisionTransformer) and self.tokenizer is None:
+                maps = objective.backbone.attention_maps(sample).float()  # (n, heads, g, g)
+                visuals["attention"] = attention_visual(sample, maps)
+                figures["attention_entropy"] = attention_entropy(maps)
         objective.train()
         for name, visual in visuals.items():
             if isinstance(visual, TokenVisual):
