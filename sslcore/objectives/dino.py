@@ -150,7 +150,10 @@ def check_accepts_size(backbone: Backbone, channels: int, size: int) -> None:
 
 class DINO(Objective):
     """DINO learns by self-distillation: a student predicts the teacher's soft class assignment
-    of another view, over K learned prototypes, without labels.
+    of another view, over K learned prototypes, without labels. In the paper, a Vision
+    Transformer trained so attends to the object with its class token in the last layer, though
+    no label or mask ever said where it was (Fig. 1); on ``vit_tiny`` the Train page draws
+    these maps as the run trains.
 
     The teacher is an exponential moving average of the student and sees only the global views;
     the student also sees optional small local crops (multi-crop), so it learns local-to-global
