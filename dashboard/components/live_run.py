@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard.components import (
+    attention_view,
     charts,
     health_charts,
     image_grid,
@@ -169,8 +170,11 @@ def render_snapshots(store: RunStore, n_views: int) -> None:
     if not names:
         st.caption("Pictures (or, for text, sentences) appear at the first monitor step.")
         return
-    others = [n for n in names if n not in ("views", "originals")]  # originals go with views
+    # originals go with views; attention has its own heading below (attention_view)
+    others = [n for n in names if n not in ("views", "originals", "attention")]
     ordered = (["views"] if "views" in names else []) + others
+    if not ordered:
+        return
     columns = st.columns(min(len(ordered), 3))
     for i, name in enumerate(ordered):
         snapshot = store.load_snapshot(name)
@@ -244,4 +248,5 @@ def render_live(run_path: Path, was_active: bool, until_first_point: bool = Fals
 
     objective = OBJECTIVES.get(config.get("objective", {}).get("name", ""))
     render_snapshots(store, objective.n_views if objective else 2)
+    attention_view.render(store, rows)
     render_events(store)
