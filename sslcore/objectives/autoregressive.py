@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
@@ -28,6 +28,12 @@ def autoregressive_loss(logits: Tensor, q: Tensor) -> tuple[Tensor, dict[str, Te
     return nll, {"nll": nll.detach(), "bits_per_dim": bits_per_dim(nll)}
 
 
+def drop_conditions(h: Tensor, null: Tensor, p: float, generator: torch.Generator) -> Tensor:
+    """h (B, d) with each row replaced, with probability p, by the null condition (d,)."""
+    drop = torch.rand(len(h), generator=generator, device=generator.device) < p  # (B,)
+    return torch.where(drop.to(h.device).unsqueeze(1), null.to(h.dtype), h)
+
+
 class Autoregressive(Objective):
     """Autoregressive modelling with a PixelCNN conditioned on the backbone's representation.
 
@@ -46,11 +52,25 @@ class Autoregressive(Objective):
     on the likelihood of every pixel. The samples in the visuals are drawn with the h of real
     images, so they show what h remembers of each image.
 
+    Drawing from nothing (condition dropout): during training each image's h is replaced, with
+    probability ``uncond_prob``, by a learned null vector, so one network learns both
+    p(x | h) and p(x) without any h, as classifier-free guidance trains its diffusion model
+    with the condition dropped (Ho & Salimans 2022). The null is a learned vector, not zeros: a
+    real image's h may itself be zero or near it (ReLU features are often zero), so zeros
+    would mean both "this image" and "no image", while a learned vector can sit where no real
+    h lies. The ``unconditional`` picture starts from an empty canvas, the null condition in
+    place of h, and draws every pixel from what the model learnt of images in general: the
+    backgrounds, colours and blobs of the data set, but no particular image. Side by side with
+    the conditional samples it shows what h adds. The dropped rows still count in the loss,
+    and their gradient trains the PixelCNN and the null vector but not the backbone.
+
     References:
         [0] van den Oord et al., Conditional Image Generation with PixelCNN Decoders, 2016,
             https://arxiv.org/abs/1606.05328
         [1] van den Oord, Kalchbrenner & Kavukcuoglu, Pixel Recurrent Neural Networks, 2016,
             https://arxiv.org/abs/1601.06759
+        [2] Ho & Salimans, Classifier-Free Diffusion Guidance, 2022,
+            https://arxiv.org/abs/2207.12598
     """
 
     name = "autoregressive"
@@ -85,6 +105,15 @@ class Autoregressive(Objective):
         samples: int = spec(
             6, "Samples shown", "Images drawn pixel by pixel for the visuals.", min=1, max=32
         )
+        uncond_prob: float = spec(
+            0.1,
+            "Condition dropout",
+            "Chance that an image is trained without its h (a learned null condition instead), "
+            "so the model can also draw images from nothing.",
+            min=0.0,
+            max=0.9,
+            step=0.05,
+        )
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
@@ -93,22 +122,37 @@ class Autoregressive(Objective):
         self.pixelcnn = PixelCNN(
             image.channels, config.levels, config.hidden, config.layers, backbone.out_dim
         )
+        # The condition of "no image": used for dropped rows and unconditional samples.
+        self.null_condition = nn.Parameter(torch.zeros(backbone.out_dim))
 
     def forward(self, views: list[Tensor]) -> StepOutput:  # type: ignore[override]
         x = views[0]
         h = self.backbone(x)
         q = quantize_pixels(x, self.config.levels, self.resolution)
-        loss, components = autoregressive_loss(self.pixelcnn(q, h), q)
+        condition = h
+        if self.training:  # condition dropout: some rows learn p(x) under the null condition
+            c, g = self.config, self.generator
+            condition = drop_conditions(h, self.null_condition, c.uncond_prob, g)
+        loss, components = autoregressive_loss(self.pixelcnn(q, condition), q)
         return StepOutput(loss, components, embedding=h.detach())
 
     @torch.no_grad()
     def visuals(self, x: Tensor) -> dict[str, Visual]:
-        """Quantised originals and images sampled pixel by pixel from their representations."""
+        """Quantised originals, images sampled pixel by pixel from their representations, and
+        images sampled from an empty canvas with the null condition (one batch of draws)."""
         c = self.config
         x = x[: c.samples]
-        q = self.pixelcnn.sample(self.backbone(x), self.resolution, self.generator)
+        h = self.backbone(x)
+        null = self.null_condition.to(h.dtype).expand(c.samples, -1)
+        q = self.pixelcnn.sample(torch.cat([h, null]), self.resolution, self.generator)
+        shown = (q.float() / (c.levels - 1)).split([len(h), c.samples])
         original = quantize_pixels(x, c.levels, self.resolution)
         return {
             "original": Visual(original.float() / (c.levels - 1)),
-            "samples": Visual(q.float() / (c.levels - 1)),
+            "samples": Visual(
+                shown[0], ["drawn pixel by pixel from the h of the original in the same place"]
+            ),
+            "unconditional": Visual(
+                shown[1], ["drawn from an empty canvas with no image: the null condition for h"]
+            ),
         }

@@ -11,6 +11,9 @@ orders R, G, B inside a pixel too; dropping that keeps the masks simple).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -87,16 +90,35 @@ class PixelCNN(nn.Module):
         temperature: float = 1.0,
     ) -> Tensor:
         """Draw images pixel by pixel in raster order: (B, C, size, size) ints in [0, L)."""
-        q = torch.zeros(
-            len(condition), self.channels, size, size, dtype=torch.long, device=condition.device
-        )
-        for row in range(size):
-            for col in range(size):
-                logits = self(q, condition)[:, :, :, row, col]  # (B, L, C)
-                probs = torch.softmax(logits.float() / temperature, dim=1)
-                flat = probs.permute(0, 2, 1).reshape(-1, self.levels)
-                if generator is not None:
-                    flat = flat.to(generator.device)
-                drawn = torch.multinomial(flat, 1, generator=generator)
-                q[:, :, row, col] = drawn.view(len(condition), -1).to(q.device)
-        return q
+        shape = (len(condition), self.channels, size, size)
+        logits_of = partial(self, condition=condition)
+        return sample_raster(logits_of, shape, condition.device, generator, temperature)
+
+
+@torch.no_grad()
+def sample_raster(
+    logits_of: Callable[[Tensor], Tensor],
+    shape: tuple[int, int, int, int],
+    device: torch.device,
+    generator: torch.Generator | None = None,
+    temperature: float = 1.0,
+) -> Tensor:
+    """Fill a (B, C, H, W) grid of ints position by position in raster order.
+
+    ``logits_of(q)`` gives (B, L, C, h, W) logits for the top h rows of the grid drawn so far.
+    A causal model's output at a position reads no later position, so the rows below the
+    current one can be left out of its pass: H·W passes, each over the rows drawn so far
+    (half the grid on average, the same logits as a pass over the whole grid).
+    """
+    q = torch.zeros(shape, dtype=torch.long, device=device)
+    batch, _, height, width = shape
+    for row in range(height):
+        for col in range(width):
+            logits = logits_of(q[:, :, : row + 1])[:, :, :, row, col]  # (B, L, C)
+            probs = torch.softmax(logits.float() / temperature, dim=1)
+            flat = probs.permute(0, 2, 1).reshape(-1, probs.shape[1])
+            if generator is not None:
+                flat = flat.to(generator.device)
+            drawn = torch.multinomial(flat, 1, generator=generator)
+            q[:, :, row, col] = drawn.view(batch, -1).to(q.device)
+    return q

@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from sslcore.backbones.base import Backbone
 from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.code_prior import CodePrior
 from sslcore.objectives.decoder import GridDecoder, upsampling_steps
 from sslcore.objectives.image_metrics import psnr
 
@@ -77,9 +78,26 @@ class VQVAE(Objective):
 
     The representation h is the backbone's output, before the code grid.
 
+    Drawing new images: the decoder turns any grid of codes into a picture, so a model of which
+    grids occur, a prior p(k) over the code indices, makes a generator: draw a grid from the
+    prior, decode it. The prior here is a small PixelCNN over the g×g grid of indices
+    (:mod:`sslcore.objectives.code_prior`): each index is a choice among K, predicted from the
+    indices above and to its left. Its loss ``prior_nll`` (nats per grid position; a prior that
+    knows nothing scores log K) is added to the loss, but it is computed on the chosen indices,
+    which carry no gradient (the argmin cuts it), so it trains the prior alone and never moves
+    the encoder or the codebook. The paper trains the prior in a second stage ("whilst training
+    the VQ-VAE, the prior is kept constant and uniform. After training, we fit an
+    autoregressive distribution over z"); training both at once on the detached codes is the
+    lab's choice, so that one run shows both reconstructions and samples. The prior chases a
+    moving target while the encoder still changes which codes it picks, so its samples lag
+    behind the reconstructions. The ``samples`` picture shows grids drawn from the prior and
+    decoded: new images, written in the VQ-VAE's own vocabulary of K codes.
+
     References:
         [0] van den Oord, Vinyals & Kavukcuoglu, Neural Discrete Representation Learning, 2017,
             https://arxiv.org/abs/1711.00937
+        [1] van den Oord et al., Conditional Image Generation with PixelCNN Decoders, 2016,
+            https://arxiv.org/abs/1606.05328
     """
 
     idle_steps: Tensor  # (K,) steps since each codebook entry was last chosen
@@ -111,6 +129,17 @@ class VQVAE(Objective):
             50, "Reset unused codes after", "Steps without use before an entry is moved onto "
             "an encoder output; 0 never resets.", min=0, max=100000
         )  # fmt: skip
+        prior_width: int = spec(
+            64, "Prior width", "Channels of the PixelCNN prior over the code grid.", min=8, max=512
+        )
+        prior_layers: int = spec(
+            3, "Prior layers", "Masked 3x3 layers of the prior after its 5x5 input one.", min=1,
+            max=12,
+        )  # fmt: skip
+        samples: int = spec(
+            8, "Samples shown", "Code grids drawn from the prior and decoded, for the visuals.",
+            min=1, max=32,
+        )  # fmt: skip
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
@@ -119,6 +148,7 @@ class VQVAE(Objective):
         self.to_grid = nn.Linear(backbone.out_dim, config.code_dim * self.grid**2)
         self.codebook = nn.Parameter(torch.randn(config.codebook_size, config.code_dim) * 0.1)
         self.decoder = GridDecoder(config.code_dim, image.channels, steps, config.decoder_width)
+        self.prior = CodePrior(config.codebook_size, config.prior_width, config.prior_layers)
         self.register_buffer("idle_steps", torch.zeros(config.codebook_size, dtype=torch.long))
         self._last_z_e: Tensor | None = None
 
@@ -138,6 +168,10 @@ class VQVAE(Objective):
         z_q, codes = quantize(z_e.float(), self.codebook)
         x_hat = self._decode(straight_through(z_e, z_q.to(z_e.dtype)), x.shape[0])
         loss, components = vqvae_loss(x_hat, x, z_e, z_q, self.config.beta)
+        # The indices come from an argmin: no gradient reaches the encoder or the codebook.
+        prior_nll = self.prior.nll(codes.view(x.shape[0], self.grid, self.grid))
+        loss = loss + prior_nll
+        components["prior_nll"] = prior_nll.detach()
         perplexity, usage = codebook_perplexity(codes, self.config.codebook_size)
         components.update(perplexity=perplexity, code_usage=usage)
         if self.training:
@@ -165,11 +199,19 @@ class VQVAE(Objective):
 
     @torch.no_grad()
     def visuals(self, x: Tensor) -> dict[str, Visual]:
-        """Reconstructions from the quantised code grid, beside the originals."""
+        """Reconstructions from the quantised code grid beside the originals, and new images:
+        code grids drawn from the prior, decoded."""
         x = x[:8]
         _, z_e = self._code_vectors(x)
         z_q, _ = quantize(z_e.float(), self.codebook)
+        n = self.config.samples
+        codes = self.prior.sample(n, self.grid, x.device, self.generator)  # (n, g, g)
+        drawn = self._decode(self.codebook[codes.flatten()], n)
+        grid = f"{self.grid}×{self.grid}"
         return {
             "reconstruction": Visual(self._decode(z_q.to(z_e.dtype), len(x))),
             "original": Visual(x),
+            "samples": Visual(
+                drawn.float(), [f"new images: {grid} code grids drawn from the prior, decoded"]
+            ),
         }

@@ -57,6 +57,18 @@ def test_dead_codes_are_moved_onto_encoder_outputs() -> None:
 
 
 def test_loss_decreases_on_a_fixed_batch() -> None:
-    objective = build(VQVAE)
-    before, after = loss_drops(objective, shapes_batch(16), steps=10)
-    assert after < 0.7 * before
+    # The VQ-VAE's own terms must fall fast; the code prior's NLL, in the same loss, starts
+    # near log K and learns on its own, more slowly (tests/engine/test_generative_samples.py).
+    objective, x = build(VQVAE), shapes_batch(16)
+    prior_before = prior_nll(objective, x)
+    before, after = loss_drops(objective, x, steps=10)
+    prior_after = prior_nll(objective, x)
+    assert after - prior_after < 0.7 * (before - prior_before)
+    assert prior_after < prior_before
+
+
+def prior_nll(objective: VQVAE, x: torch.Tensor) -> float:
+    """The code prior's part of the loss on ``x`` (eval mode: no dead-code bookkeeping)."""
+    objective.eval()
+    with torch.no_grad():
+        return float(objective([x]).components["prior_nll"])
