@@ -20,7 +20,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from sslcore.classroom import CLASSROOM_ENV, TEACHER_TOKEN_ENV, ClassroomPolicy, load_policy
+from sslcore import api
 from sslcore.config import ConfigError
 
 MALLOC_ENV = {
@@ -49,12 +49,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def classroom_policy(args: argparse.Namespace) -> ClassroomPolicy | None:
+def classroom_policy(args: argparse.Namespace) -> api.ClassroomPolicy | None:
     """The policy of ``--classroom``, checked now so a typo stops the start, not a lesson."""
-    return load_policy(args.classroom) if args.classroom else None
+    return api.load_classroom(args.classroom) if args.classroom else None
 
 
-def server_command(args: argparse.Namespace, policy: ClassroomPolicy | None = None) -> list[str]:
+def server_command(
+    args: argparse.Namespace, policy: api.ClassroomPolicy | None = None
+) -> list[str]:
     """The ``streamlit run`` command line: headless, no usage stats, no tracebacks shown,
     XSRF protection on, uploads capped.
 
@@ -84,12 +86,7 @@ def server_env(args: argparse.Namespace, teacher_token: str = "") -> dict[str, s
     """The server's environment: malloc settings, the runs directory, the classroom file."""
     env = dict(os.environ, **MALLOC_ENV)
     env["SSL_LAB_RUNS_DIR"] = str(Path(args.runs_dir).resolve())
-    env.pop(CLASSROOM_ENV, None)  # only --classroom turns classroom mode on
-    env.pop(TEACHER_TOKEN_ENV, None)
-    if args.classroom:
-        env[CLASSROOM_ENV] = str(Path(args.classroom).resolve())
-        if teacher_token:
-            env[TEACHER_TOKEN_ENV] = teacher_token
+    api.classroom_env(env, args.classroom, teacher_token)  # only --classroom turns it on
     return env
 
 

@@ -13,9 +13,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, get_type_hints
 
-from sslcore.compatibility import TEXT_BACKBONES, objective_modality
+from sslcore import api
 from sslcore.config import SECTIONS, AugmentConfig, ConfigError, RunConfig, from_dict
-from sslcore.recipes import augment_preset_for, dataset_for, method_overrides
 
 PARAMS = "objective.params."
 RESERVED = ("run", "owner", "teacher")
@@ -47,13 +46,12 @@ def objective_name(overrides: Mapping[str, Any]) -> str:
 
 def all_fields(objective: str) -> dict[str, FieldRef]:
     """Every settable field of a run with ``objective``, by dotted path."""
-    from sslcore.objectives import OBJECTIVES
-
     refs = section_fields(RunConfig, "")
     for name, cls in SECTIONS.items():
         refs += section_fields(cls, f"{name}.")
-    if objective in OBJECTIVES:
-        refs += section_fields(OBJECTIVES[objective].Config, PARAMS)
+    params = api.hyperparameters(objective)
+    if params is not None:
+        refs += section_fields(params, PARAMS)
     return {ref.dotted: ref for ref in refs}
 
 
@@ -143,9 +141,7 @@ def with_value(overrides: Mapping[str, Any], ref: FieldRef, value: Any) -> dict[
 
 def augment_overrides(preset_name: str) -> dict[str, Any]:
     """The ``augment.*`` changes that select augmentation preset ``preset_name``."""
-    from sslcore.augment import preset
-
-    chosen = preset(preset_name)
+    chosen = api.augment_preset(preset_name)
     defaults = AugmentConfig()
     return {
         f"augment.{f.name}": getattr(chosen, f.name)
@@ -161,25 +157,23 @@ def recipe_overrides(name: str, keep: Mapping[str, Any] | None = None) -> dict[s
         name: the objective.
         keep: setup values to carry over where the recipe says nothing (dataset, steps).
     """
-    from sslcore.objectives import OBJECTIVES
-
-    cls = OBJECTIVES[name]
     keep = dict(keep or {})
-    if objective_modality(name) != objective_modality(keep.get("objective.name", name)):
+    if api.modality(name) != api.modality(keep.get("objective.name", name)):
         # From text to images or back, only the run-wide settings (seed, device) carry over.
         keep = {k: v for k, v in keep.items() if "." not in k or k.startswith("monitor.")}
     out = {k: v for k, v in keep.items() if not k.startswith(("objective.", "augment."))}
     out["objective.name"] = name
     # A text objective needs text data and a text backbone (and an image one, images).
     dataset = str(out.get("data.dataset", default_value(all_fields(name)["data.dataset"])))
-    out["data.dataset"] = dataset_for(name, dataset)
+    out["data.dataset"] = api.dataset_for(name, dataset)
     backbone = out.get("backbone.name")
-    if cls.compatible_backbones is not None and backbone not in cls.compatible_backbones:
-        out["backbone.name"] = cls.compatible_backbones[0]
-    elif cls.compatible_backbones is None and backbone in TEXT_BACKBONES:
+    compatible = api.compatible_backbones(name)
+    if compatible is not None and backbone not in compatible:
+        out["backbone.name"] = compatible[0]
+    elif compatible is None and api.is_text_backbone(str(backbone)):
         out.pop("backbone.name")  # back to the default image backbone
-    out.update(augment_overrides(augment_preset_for(name, out["data.dataset"])))
-    out.update(method_overrides(name, out["data.dataset"]))
+    out.update(augment_overrides(api.augment_preset_for(name, out["data.dataset"])))
+    out.update(api.method_overrides(name, out["data.dataset"]))
     fields = all_fields(name)
     return {k: v for k, v in out.items() if k not in fields or v != default_value(fields[k])}
 

@@ -41,7 +41,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import setup_url
-from sslcore.classroom import ClassroomPolicy, active_policy
+from sslcore import api
 
 # --- session-state keys (nothing else in the dashboard spells a key) ------------------------
 ATTACHED = "ssl_lab_attached"  # the URL has been read into this session
@@ -115,9 +115,9 @@ def form_key(dotted: str) -> str:
     return FORM_PREFIX + dotted
 
 
-def classroom() -> ClassroomPolicy | None:
+def classroom() -> api.ClassroomPolicy | None:
     """The classroom policy of this server (``ssl-lab --classroom``), or None."""
-    return active_policy()
+    return api.classroom()
 
 
 def logged_in_user() -> str:
@@ -127,7 +127,7 @@ def logged_in_user() -> str:
     return str(st.user.get("email") or st.user.get("sub") or "")
 
 
-def require_login(policy: ClassroomPolicy | None) -> None:
+def require_login(policy: api.ClassroomPolicy | None) -> None:
     """Stop the page with a login button when the class requires a login and there is none."""
     if policy is None or not policy.require_login or logged_in_user():
         return

@@ -23,6 +23,7 @@ from pathlib import Path
 from sslcore.checkpoint import load_checkpoint
 from sslcore.config import RunConfig, from_dict, replace, to_dict
 from sslcore.data.availability import check_available
+from sslcore.run_card import build_card, write_card
 from sslcore.run_lock import RunBusy, RunLock, lock_holder
 from sslcore.store import RunStore, new_run_id, safe_run_dir
 
@@ -66,7 +67,8 @@ def check_runs_dir(runs_dir: str | Path) -> Path:
 def create_run(
     runs_dir: str | Path, config: RunConfig, owner: str = "", run_id: str | None = None
 ) -> Writer:
-    """A new run directory for ``config``, locked by this process, with a ``queued`` status.
+    """A new run directory for ``config``, locked by this process, with its run card
+    (``run_card.json``, :mod:`sslcore.run_card`) and a ``queued`` status.
 
     Args:
         runs_dir: the folder of runs.
@@ -75,10 +77,12 @@ def create_run(
         run_id: the id to use (under torchrun, the one rank 0 chose); default a fresh one.
     """
     run_id = run_id or new_run_id(config.name or config.objective.name)
+    card = build_card(config)  # before the first file: a card that cannot be built writes nothing
     store = RunStore(safe_run_dir(check_runs_dir(runs_dir), run_id))
     lock = RunLock.acquire(store.path)
     try:
         store.create(to_dict(config), owner=owner)
+        write_card(store, card)
         store.write_status("queued", **_writer_fields())
     except BaseException:
         lock.release()

@@ -4,6 +4,8 @@
 
     runs/<run_id>/
       config.json       the full, validated RunConfig
+      run_card.json     what the run is: modality, views, classes, factors, method, recipe,
+                        backbone; written once at the start (:mod:`sslcore.run_card`)
       status.json       state, step, total steps, message, timestamps, owner (atomic rewrite)
       metrics.jsonl     one JSON object per logged step (append-only)
       events.jsonl      warnings and notable moments (append-only)

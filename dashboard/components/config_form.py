@@ -16,8 +16,8 @@ from typing import Any
 import streamlit as st
 
 from dashboard import setup_url, state
+from sslcore import api
 from sslcore.config import AugmentConfig, ConfigError, DataConfig, field_choices
-from sslcore.recipes import augment_preset_for
 
 MAX_SLIDER_STOPS = 200
 
@@ -148,11 +148,11 @@ def follow_recipe_augmentations(overrides: dict[str, Any], before: str) -> dict[
     jitter off on purpose)."""
     dataset = str(overrides.get("data.dataset", DataConfig().dataset))
     preset = overrides.get("augment.preset", AugmentConfig().preset)
-    if preset != augment_preset_for(before, dataset):
+    if preset != api.augment_preset_for(before, dataset):
         return overrides
     out = {k: v for k, v in overrides.items() if not k.startswith("augment.")}
     out.update(
-        setup_url.augment_overrides(augment_preset_for(setup_url.objective_name(out), dataset))
+        setup_url.augment_overrides(api.augment_preset_for(setup_url.objective_name(out), dataset))
     )
     _forget_widgets("augment.")
     return out

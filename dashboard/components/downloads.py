@@ -14,9 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from sslcore.checkpoint import export_safetensors
-from sslcore.export import export_archive
-from sslcore.export.torchvision_format import SUPPORTED
+from sslcore import api
 from sslcore.store import RunStore
 
 
@@ -49,7 +47,7 @@ def render(store: RunStore) -> None:
     weights, embeddings, metrics, config = st.columns(4)
     weights.download_button(
         "Backbone weights (.safetensors)",
-        lambda: export_safetensors(store.path),
+        lambda: api.export_safetensors(store.path),
         file_name=f"{run_id}-backbone.safetensors",
         mime="application/octet-stream",
         disabled=not store.checkpoint_path().exists(),
@@ -90,19 +88,20 @@ def render(store: RunStore) -> None:
     torchvision, projector, _, _ = st.columns(4)
     torchvision.download_button(
         "For torchvision (.zip)",
-        lambda: export_archive(store.path, "torchvision"),
+        lambda: api.export_archive(store.path, "torchvision"),
         file_name=f"{run_id}-torchvision.zip",
         mime="application/zip",
-        disabled=not has_weights or backbone not in SUPPORTED,
+        disabled=not has_weights or backbone not in api.torchvision_backbones(),
         help="A state dict that a stock torchvision model loads with strict=True, and the lines "
-        f"that build it ({', '.join(SUPPORTED)}; other backbones: the .safetensors file).",
+        f"that build it ({', '.join(api.torchvision_backbones())}; other backbones: the "
+        ".safetensors file).",
         icon=":material/download:",
         on_click="ignore",
         key=f"dl-torchvision-{run_id}",
     )
     projector.download_button(
         "TensorBoard projector (.zip)",
-        lambda: export_archive(store.path, "projector"),
+        lambda: api.export_archive(store.path, "projector"),
         file_name=f"{run_id}-projector.zip",
         mime="application/zip",
         disabled=not store.embedding_steps(),

@@ -2,7 +2,7 @@
 
 Vega-Lite (through Altair) shows an image in a tooltip when the tooltip field is named ``image``
 and holds a ``data:image/png;base64,...`` URI, which plotly's hover labels cannot do. Each frame
-starts from the previous frame's layout (:func:`sslcore.eval.projection.project`), so a live map
+starts from the previous frame's layout (:func:`sslcore.api.map_layout`), so a live map
 moves smoothly instead of jumping. For a text run the tooltip shows the document itself (the
 ``text`` field) and the neighbours of a clicked dot are listed as sentences.
 """
@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import image_grid, text_view
+from sslcore import api
 from sslcore.store import RunStore
 
 POINT_SIZE = 70
@@ -57,14 +58,9 @@ def layout(
     previous_coords: np.ndarray | None,
 ) -> np.ndarray:
     """(N, 2) map coordinates of ``step``, continuing from the previous frame when given."""
-    from sslcore.eval.projection import Layout, project
-
     data = load_step(run_path, step)
     assert data is not None  # the caller checked the step exists
-    previous = None
-    if previous_ids is not None and previous_coords is not None:
-        previous = Layout(ids=previous_ids, coords=previous_coords)
-    return project(data["features"], method, previous=previous, seed=0, ids=data.get("ids"))
+    return api.map_layout(data["features"], method, data.get("ids"), previous_ids, previous_coords)
 
 
 class Categories(NamedTuple):
@@ -165,15 +161,9 @@ def show_neighbours(
     ``swatches`` (value name -> ``#rrggbb``, for a colour factor) puts a dot of each value's
     true colour before its name in the captions, as in the map's legend.
     """
-    import torch
-
-    from sslcore.eval.neighbours import nearest_neighbours
-
-    features = torch.from_numpy(np.asarray(data["features"], dtype=np.float32))
-    indices, similarities = nearest_neighbours(features, index, k=NEIGHBOURS)
+    indices, similarities = api.neighbours(data["features"], index, k=NEIGHBOURS)
     if "texts" in data:
-        show_neighbour_texts(data["texts"], index, indices.tolist(), similarities.tolist(),
-                             label_of)  # fmt: skip
+        show_neighbour_texts(data["texts"], index, indices, similarities, label_of)
         return
     paints = swatches or {}
     st.markdown(
@@ -182,13 +172,13 @@ def show_neighbours(
         unsafe_allow_html=True,
     )
     images = np.asarray(data["images"])
-    chosen = np.concatenate([[index], indices.numpy()])
+    chosen = np.concatenate([[index], indices])
     image_grid.show_grid(images[chosen], columns=NEIGHBOURS + 1, target=80)
     st.caption(
         "Similarities: "
         + ", ".join(
             f"{swatched(str(label_of[i]), paints)} {s:.2f}"
-            for i, s in zip(indices.tolist(), similarities.tolist(), strict=True)
+            for i, s in zip(indices, similarities, strict=True)
         ),
         unsafe_allow_html=True,
     )

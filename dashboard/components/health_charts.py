@@ -11,17 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
 from dashboard.components import charts
-from sslcore.config import ConfigError, RunConfig, from_dict
-from sslcore.eval.collapse import uniformity
-from sslcore.eval.collapse_width import collapse_width, healthy_std
+from sslcore import api
 from sslcore.store import RunStore
-from sslcore.train.monitor import BANK_SIZE
 
 COLLAPSE_HELP = (
     "The spread of the embedding on the unit sphere: the std over images of z/‖z‖, averaged "
@@ -57,10 +52,7 @@ UNIFORMITY_HELP = (
 @st.cache_data(max_entries=64, show_spinner=False)
 def _width(config: dict[str, Any]) -> int | None:
     """d of the embedding behind ``collapse_std`` (None if the config cannot say)."""
-    try:
-        return collapse_width(from_dict(RunConfig, config))
-    except (ConfigError, KeyError, ValueError):
-        return None
+    return api.embedding_width(config)
 
 
 @st.cache_data(max_entries=4096, show_spinner=False)
@@ -69,7 +61,7 @@ def _uniformity_at(run_path: str, step: int, modified: float) -> float | None:
     arrays = RunStore(Path(run_path)).load_embeddings(step)
     if arrays is None or arrays["features"].shape[0] < 2:
         return None
-    return uniformity(torch.from_numpy(np.asarray(arrays["features"], dtype=np.float32)))
+    return api.uniformity(arrays["features"])
 
 
 def uniformity_frame(store: RunStore) -> pd.DataFrame:
@@ -110,11 +102,13 @@ def render_collapse(frame: pd.DataFrame, store: RunStore) -> None:
     levels = {}
     width = _width(store.config() or {}) if "collapse_std" in present else None
     if width:
-        levels[f"healthy z: 1/√{width} = {healthy_std(width):.3f}"] = healthy_std(width)
+        levels[f"healthy z: 1/√{width} = {api.healthy_std(width):.3f}"] = api.healthy_std(width)
     shape = probe_shape(store) if "feature_std" in present else None
     h_width = shape[1] if shape else None
     if h_width and h_width != width:
-        levels[f"healthy h: 1/√{h_width} = {healthy_std(h_width):.3f}"] = healthy_std(h_width)
+        levels[f"healthy h: 1/√{h_width} = {api.healthy_std(h_width):.3f}"] = api.healthy_std(
+            h_width
+        )
     charts.show(
         charts.series_figure(
             frame,
@@ -184,9 +178,9 @@ def live_knn_note(config: dict[str, Any], probe_images: int | None) -> tuple[str
     probe = probe_images or int(monitor.get("probe_size", 1000))
     k, temperature = monitor.get("knn_k", 20), monitor.get("knn_temperature", 0.1)
     short = (
-        f"Live kNN: {probe:,} held-out test images vote among up to {BANK_SIZE:,} labelled "
-        f"training images (k = {k}, τ = {temperature:g}). The Evaluate page's kNN uses all of "
-        "both, so it reads higher (7 points higher on the default lesson)."
+        f"Live kNN: {probe:,} held-out test images vote among up to {api.knn_bank_size():,} "
+        f"labelled training images (k = {k}, τ = {temperature:g}). The Evaluate page's kNN uses "
+        "all of both, so it reads higher (7 points higher on the default lesson)."
     )
     reason = (
         f"{KNN_HELP} Live, a sample keeps it cheap enough to measure while training. The "

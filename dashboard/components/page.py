@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from sslcore import api
 
 PROJECTOR_FONT = "125%"  # of the browser's 16 px: 20 px, read from the back of a classroom
 
@@ -18,9 +19,7 @@ PROJECTOR_FONT = "125%"  # of the browser's 16 px: 20 px, read from the back of 
 @st.cache_resource(show_spinner=False)
 def _warm_up_projection() -> bool:
     """Compile UMAP's kernels once per server process, in the background (about 11 s)."""
-    from sslcore.eval.projection import warm_up
-
-    warm_up()
+    api.warm_up_umap()
     return True
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import state
-from sslcore.classroom import LimitError
+from sslcore import api
 from sslcore.config import RunConfig
 from sslcore.jobs import JobManager, get_manager
 from sslcore.store import RunStore, list_runs, safe_run_dir
@@ -46,7 +46,7 @@ def start(config: RunConfig) -> str | None:
     """Queue ``config`` as this session's run; a refusal goes to the page, never raised."""
     try:
         return manager().start(config, owner=state.owner(), as_teacher=state.is_teacher())
-    except LimitError as err:
+    except api.LimitError as err:
         st.session_state[state.START_ERROR] = f"Not started: {err}"
         return None
 
@@ -76,6 +76,20 @@ def store_of(run_id: str) -> RunStore | None:
     except ValueError:
         return None
     return store if store.exists() and visible(store) else None
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _card(run_path: str) -> api.RunCard | None:
+    try:
+        return api.run_card(run_path)
+    except (OSError, ValueError):  # a card or config torn beyond reading: the page says less
+        return None
+
+
+def card_of(store: RunStore) -> api.RunCard | None:
+    """What the run is (its run card: modality, views, classes, method...), or None when
+    neither its card nor its config can be read. Written once at the run's start, so cached."""
+    return _card(str(store.path))
 
 
 def all_runs() -> list[RunStore]:

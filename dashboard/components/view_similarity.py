@@ -15,14 +15,13 @@ than snapshots, so the caption says which step's weights embedded which step's v
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.components import charts
 from dashboard.state import projector
+from sslcore import api
 from sslcore.store import RunStore
 
 TITLE = "Similarity of the views trained on"
@@ -38,25 +37,7 @@ def similarity(
     ``weights_stamp`` (the checkpoint's modification time) is only part of the cache key, so a
     newer checkpoint embeds the views again.
     """
-    import torch
-
-    from sslcore import checkpoint
-    from sslcore.export.backbone import TrainedBackbone
-
-    store = RunStore(Path(run_dir))
-    snapshot = store.load_snapshot("views", step)
-    if snapshot is None:
-        raise FileNotFoundError(f"the views of step {step} could not be read")
-    state = checkpoint.load_checkpoint(store.checkpoint_path())
-    backbone, _ = checkpoint.trained_backbone(state)
-    model = TrainedBackbone(backbone, state["image"]["channels"], state["image"]["size"])
-    images = snapshot["images"]  # (N * n_views, H, W, C): image i's view j at i * n_views + j
-    views = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
-    views = views.reshape(-1, n_views, *views.shape[1:])
-    with torch.no_grad():
-        h1 = torch.nn.functional.normalize(model(views[:, 0]).float(), dim=1)  # (N, d)
-        h2 = torch.nn.functional.normalize(model(views[:, 1]).float(), dim=1)  # (N, d)
-    return (h1 @ h2.T).numpy(), int(state["step"])  # (N, N)
+    return api.views_similarity(run_dir, step, n_views)
 
 
 def figure(matrix: np.ndarray) -> go.Figure:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +10,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.components import embedding_map, image_grid, page, runs
+from sslcore import api
 from sslcore.store import ACTIVE_STATES, RunStore
 
 POLL_SECONDS = 2.5
@@ -19,28 +18,23 @@ METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def categories(data_config: Mapping[str, Any]) -> embedding_map.Categories:
+def categories(run_path: str) -> embedding_map.Categories:
     """Names of the label classes and of each categorical factor's values, and the colours of
-    the factors that are colours."""
-    from sslcore.config import DataConfig, from_dict
-    from sslcore.data import load_dataset
-
+    the factors that are colours: from the run card, as the run recorded them."""
     try:
-        dataset = load_dataset(from_dict(DataConfig, dict(data_config)), "test")
-    except (OSError, ValueError, RuntimeError):
+        card = api.run_card(run_path)
+    except ValueError:
         return embedding_map.Categories({}, {})
-    names = {"label": list(dataset.classes), **dataset.factor_classes}
-    return embedding_map.Categories(names, dataset.factor_colours)
+    colours = {f.name: list(f.colours) for f in card.data.factors if f.colours}
+    return embedding_map.Categories(api.value_names(card), colours)
 
 
 def choose_method() -> str:
-    from sslcore.eval.projection import is_warm
-
     state.keep_if_valid(state.MAP_METHOD, METHODS)
     method = st.radio(
         "Map", list(METHODS), format_func=METHODS.get, horizontal=True, key=state.MAP_METHOD
     )
-    if method == "umap" and not is_warm():
+    if method == "umap" and not api.umap_ready():
         st.caption("UMAP is compiling on first use (about 15 s): showing PCA meanwhile.")
         return "pca"
     return method
@@ -95,7 +89,7 @@ def render_map(run_path: Path, active: bool) -> None:
         return
     ids = np.asarray(data.get("ids", np.arange(len(coords))))
     st.session_state[state.MAP_PREVIOUS] = (store.run_id, method, ids, coords)
-    known = categories((store.config() or {}).get("data", {}))
+    known = categories(str(store.path))
     texts = embedding_map.hover_texts(data)
     thing = "document" if texts else "image"
     if by is None:

@@ -13,9 +13,8 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.components import charts, page, runs
-from sslcore import eval_jobs
+from sslcore import api
 from sslcore.store import RunStore
-from sslcore.train.monitor import BANK_SIZE
 
 # Plain-language names of the protocols of sslcore.eval.run_eval (a new one shows by its key).
 PROTOCOLS = {
@@ -165,8 +164,8 @@ def start_protocol(
     A button callback, so the page that follows already draws the evaluation as running.
     """
     try:
-        eval_jobs.start(run_path, protocol, labels_fraction=fraction, dataset=dataset)
-    except (eval_jobs.EvaluationBusy, FileNotFoundError) as err:
+        api.start_evaluation(run_path, protocol, labels_fraction=fraction, dataset=dataset)
+    except (api.EvaluationBusy, FileNotFoundError) as err:
         st.session_state[state.EVAL_MESSAGE] = ("error", str(err))
 
 
@@ -185,13 +184,13 @@ def render_job(run_path: Path, was_running: bool) -> None:
     Drawn in a fragment that polls while an evaluation runs, so the rest of the page stays
     usable; when it ends, the whole page reruns to show the new result.
     """
-    status = eval_jobs.latest(run_path)
+    status = api.last_evaluation(run_path)
     if status is None:
         return
     name = protocol_label(status)
-    if status["state"] == eval_jobs.RUNNING:
+    if status["state"] == "running":
         elapsed = time.time() - float(status["started"])
-        done = eval_jobs.progress(status)
+        done = api.evaluation_progress(status)
         expected = status.get("expected_s")
         if done is None:
             st.info(
@@ -235,7 +234,7 @@ def knn_difference(results: Mapping[str, Mapping[str, Any]], store: RunStore) ->
         f"{knn.get('n_labels', knn.get('n_train', 0)):,} labelled training images (k = "
         f"{knn.get('k')}, τ = {knn.get('temperature')}), at step {knn.get('step')}. The Train "
         f"page's live kNN{live_words} uses a sample: {probe:,} test images among up to "
-        f"{BANK_SIZE:,} training images, so it reads lower: fewer neighbours to find."
+        f"{api.knn_bank_size():,} training images, so it reads lower: fewer neighbours to find."
     )
 
 
@@ -303,30 +302,22 @@ def render_results(store: RunStore) -> None:
 
 
 def is_text_run(store: RunStore) -> bool:
-    """Whether the run reads text (token ids) rather than images."""
-    from sslcore.data.text_dataset import is_text_dataset
-
-    return is_text_dataset(str((store.config() or {}).get("data", {}).get("dataset", "")))
+    """Whether the run reads text (token ids) rather than images (its run card says)."""
+    card = runs.card_of(store)
+    return card is not None and card.modality == "text"
 
 
 def protocols_for(store: RunStore) -> list[str]:
     """The protocols that apply to the run: all but perplexity for images, the text ones else."""
-    from sslcore.eval.perplexity import LANGUAGE_MODELS
-    from sslcore.eval.run_eval import TEXT_PROTOCOLS
-
-    if not is_text_run(store):
-        return [p for p in PROTOCOLS if p != "perplexity"]
-    objective = str((store.config() or {}).get("objective", {}).get("name", ""))
-    return [p for p in TEXT_PROTOCOLS if p != "perplexity" or objective in LANGUAGE_MODELS]
+    card = runs.card_of(store)
+    return [p for p in PROTOCOLS if p != "perplexity"] if card is None else api.protocols(card)
 
 
 def pick_dataset(store: RunStore, column: Any) -> str | None:
     """The "Evaluate on" select: the run's own data, or another dataset to transfer to."""
-    from sslcore.data import DATASET_NAMES
-
     own = str((store.config() or {}).get("data", {}).get("dataset", ""))
-    others = [] if is_text_run(store) else [name for name in DATASET_NAMES if name != own]
-    options = [own, *others]
+    card = runs.card_of(store)
+    options = [own, *(api.transfer_datasets(card) if card is not None else [])]
     chosen = column.selectbox(
         "Evaluate on",
         options,
@@ -373,7 +364,7 @@ def render() -> None:
             key=state.EVAL_FRACTION,
             format_func=lambda f: f"{f:.0%}",
         )
-    busy = eval_jobs.running(store.path) is not None
+    busy = api.evaluation_running(store.path)
     button_column.button(
         "Run",
         type="primary",

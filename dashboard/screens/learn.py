@@ -2,50 +2,37 @@
 
 from __future__ import annotations
 
-import inspect
-import sys
-from collections.abc import Callable
-
 import streamlit as st
 
 from dashboard import navigation, setup_url, state
 from dashboard.components import page, probe_table, runs
-from dashboard.formulas import FORMULAS
 from dashboard.lessons import LESSONS, Lesson
+from sslcore import api
 from sslcore.config import ConfigError
-from sslcore.recipes import recipe_cards
 
 
-def loss_function(cls: type) -> Callable:
-    """The loss function of an objective: the ``*_loss`` function of its module, else forward."""
-    module = sys.modules[cls.__module__]
-    for name, member in inspect.getmembers(module, inspect.isfunction):
-        if name.endswith("_loss") and member.__module__ == cls.__module__:
-            return member
-    return cls.forward
-
-
-def render_card(cls: type) -> None:
-    doc = inspect.getdoc(cls) or ""
-    text = cls.modality == "text"
+def render_card(method: api.MethodCard) -> None:
+    """One method's card: the loss, the idea, what prevents collapse, papers, recipes, code."""
+    text = method.modality == "text"
     with st.container(border=True):
-        st.subheader(f"{cls.__name__}  ·  {cls.family}")
-        views = f"{cls.n_views} view{'s' if cls.n_views != 1 else ''} per "
-        augment = "dropout only" if text and cls.n_views > 1 else cls.default_augment
+        st.subheader(f"{method.title}  ·  {method.family}")
+        views = f"{method.n_views} view{'s' if method.n_views != 1 else ''} per "
+        augment = "dropout only" if text and method.n_views > 1 else method.default_augment
         st.caption(
-            f"registry name `{cls.name}` · {views}{'sentence' if text else 'image'} · "
+            f"registry name `{method.name}` · {views}{'sentence' if text else 'image'} · "
             f"augmentations: {augment}"
         )
-        formula = FORMULAS.get(cls.name)
-        if formula is not None:
-            st.latex(formula.latex)
-        st.markdown(doc.split("\n\n")[0])
-        if formula is not None:
-            st.markdown(f"**What prevents collapse:** {formula.prevents_collapse}")
+        if method.formula:
+            st.latex(method.formula)
+        st.markdown(method.idea)
+        if method.prevents_collapse:
+            st.markdown(f"**What prevents collapse:** {method.prevents_collapse}")
+        if method.papers:
+            st.caption("Papers: " + " · ".join(method.papers))
         with st.expander("Docstring"):
-            st.text(doc)
+            st.text(api.method_doc(method.name))
         with st.expander("Recipes: where they come from, what they reach here"):
-            for card in recipe_cards(cls.name):
+            for card in api.recipes(method.name):
                 st.markdown(f"**On {card.data}.** {card.source}")
                 if card.measured:
                     st.markdown(f"Measured here: {card.measured}")
@@ -53,24 +40,26 @@ def render_card(cls: type) -> None:
                     "\n".join(f"{key} = {value}" for key, value in card.overrides.items()),
                     language="text",
                 )
-        function = loss_function(cls)
-        with st.expander(f"Source of the loss: `{function.__qualname__}`"):
-            st.code(inspect.getsource(function), language="python")
+        name, source = api.loss_source(method.name)
+        with st.expander(f"Source of the loss: `{name}`"):
+            st.code(source, language="python")
         if st.button(
-            f"Try {cls.__name__}", key=f"try-{cls.name}", type="primary", icon=":material/science:"
+            f"Try {method.title}",
+            key=f"try-{method.name}",
+            type="primary",
+            icon=":material/science:",
         ):
-            state.set_setup(setup_url.recipe_overrides(cls.name))
+            state.set_setup(setup_url.recipe_overrides(method.name))
             st.switch_page(navigation.page("setup"))
 
 
 def available_setups(lesson: Lesson) -> dict[str, dict]:
     """The lesson's setups that this lab can run: ImageNet ones only when the weights are cached."""
-    from sslcore.transfer.imagenet import imagenet_weights_available
 
     def runnable(overrides: dict) -> bool:
         if overrides.get("backbone.init_from") != "imagenet":
             return True
-        return imagenet_weights_available(str(overrides.get("backbone.name")))
+        return api.imagenet_weights(str(overrides.get("backbone.name"))) is True
 
     return {label: o for label, o in lesson.setups.items() if runnable(o)}
 
@@ -162,8 +151,6 @@ def render_lesson(number: int, lesson: Lesson) -> None:
 
 
 def render() -> None:
-    from sslcore.objectives import OBJECTIVES
-
     page.begin(
         ":material/school: Learn",
         "Read how each method learns without labels, then test it yourself in a guided lesson.",
@@ -173,11 +160,13 @@ def render() -> None:
         for number, lesson in enumerate(LESSONS, start=1):
             render_lesson(number, lesson)
     with objectives_tab:
-        families: dict[str, list[type]] = {}
-        for cls in OBJECTIVES.values():
-            families.setdefault(cls.family, []).append(cls)
+        families: dict[str, list[api.MethodCard]] = {}
+        for name in api.method_names():
+            method = api.method(name)
+            if method is not None:
+                families.setdefault(method.family, []).append(method)
         for family, members in families.items():
             st.header(family.capitalize())
-            for cls in members:
-                render_card(cls)
+            for method in members:
+                render_card(method)
     page.end()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,8 +11,8 @@ import streamlit as st
 
 from dashboard import navigation, setup_url, state
 from dashboard.components import config_form, image_grid, page, runs, text_view
+from sslcore import api
 from sslcore.config import AugmentConfig, BackboneConfig, ConfigError, DataConfig, from_dict
-from sslcore.data.text_dataset import is_text_dataset
 
 DATA_MAIN = ("data.dataset", "data.image_size")
 MODEL_MAIN = ("backbone.name", "objective.name")
@@ -26,26 +25,13 @@ PREVIEW_VIEWS = 4
 @st.cache_data(show_spinner="Loading sample images…", max_entries=8)
 def dataset_samples(data: Mapping[str, Any], count: int = 16) -> tuple[np.ndarray, list[str]]:
     """The first ``count`` training images (N, H, W, C) uint8 and their class names."""
-    from sslcore.data import load_dataset
-
-    config = dataclasses.replace(
-        from_dict(DataConfig, dict(data)), train_size=max(64, count), test_size=64
-    )
-    dataset = load_dataset(config, "train")
-    images = dataset.images[:count].permute(0, 2, 3, 1).numpy()
-    labels = [] if dataset.labels is None else dataset.labels[:count].tolist()
-    names = [dataset.classes[i] if i < len(dataset.classes) else str(i) for i in labels]
-    return images, names
+    return api.sample_images(from_dict(DataConfig, dict(data)), count)
 
 
 @st.cache_data(show_spinner="Loading sample documents…", max_entries=8)
 def text_samples(data: Mapping[str, Any], count: int = 8) -> tuple[list[str], list[str]]:
     """The first ``count`` training documents of a text dataset and their labels."""
-    from sslcore.data import load_dataset
-
-    dataset = load_dataset(from_dict(DataConfig, dict(data)), "train")
-    labels = [] if dataset.labels is None else dataset.labels[:count].tolist()
-    return list(getattr(dataset, "texts", [])[:count]), [dataset.classes[i] for i in labels]
+    return api.sample_documents(from_dict(DataConfig, dict(data)), count)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -56,14 +42,10 @@ def augmentation_preview(
 
     Column 0 is the original, so the eye can tell what the augmentations changed.
     """
-    import torch
-
-    from sslcore.augment import preview
-
     images, _ = dataset_samples(data)
-    batch = torch.from_numpy(images[:PREVIEW_IMAGES]).permute(0, 3, 1, 2).contiguous()
-    views = preview(batch, from_dict(AugmentConfig, dict(augment)), n_views, seed)
-    return np.concatenate([images[:PREVIEW_IMAGES, None], views], axis=1)
+    return api.augmentation_preview(
+        images[:PREVIEW_IMAGES], from_dict(AugmentConfig, dict(augment)), n_views, seed
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -72,28 +54,15 @@ def text_views_preview(
 ) -> list[tuple[str, list[str]]]:
     """A few training documents as the model reads them (their first L tokens) and the two
     views the augmentation settings make of each."""
-    import torch
-
-    from sslcore.augment import build_augmenter
-    from sslcore.data import load_dataset
-
-    dataset = load_dataset(from_dict(DataConfig, dict(data)), "train")
-    ids = dataset.images[:count]
-    augmenter = build_augmenter(from_dict(AugmentConfig, dict(augment)))
-    views = augmenter(ids, 2, torch.Generator().manual_seed(seed))
-    decode = dataset.tokenizer.decode  # type: ignore[attr-defined]
-    return [
-        (decode(row.tolist()), [decode(v[i].tolist()) for v in views]) for i, row in enumerate(ids)
-    ]
+    return api.text_views(
+        from_dict(DataConfig, dict(data)), from_dict(AugmentConfig, dict(augment)), seed, count
+    )
 
 
 def objective_idea(name: str) -> str:
     """The first paragraph of an objective's docstring: the one-paragraph idea."""
-    from sslcore.objectives import OBJECTIVES
-
-    cls = OBJECTIVES.get(name)
-    doc = inspect.getdoc(cls) if cls is not None else ""
-    return (doc or "").split("\n\n")[0]
+    method = api.method(name)
+    return method.idea if method is not None else ""
 
 
 def refs(fields: Mapping[str, setup_url.FieldRef], names: tuple[str, ...]) -> list:
@@ -122,13 +91,12 @@ def load_recipe(name: str) -> None:
 def render_data(
     fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
 ) -> dict[str, Any]:
-    from sslcore.data import DATASET_NAMES
-
     st.subheader("1 · Data")
     key = state.form_key("data.dataset")
     current = setup.get("data.dataset", DataConfig().dataset)
     st.session_state.setdefault(key, current)
-    options = list(DATASET_NAMES) + ([current] if current not in DATASET_NAMES else [])
+    names = api.dataset_names()
+    options = list(names) + ([current] if current not in names else [])
     st.selectbox("Dataset", options, key=key, help=fields["data.dataset"].field.metadata["help"])
     setup = setup_url.with_value(setup, fields["data.dataset"], st.session_state[key])
     if error is not None and error.field == "data.dataset":
@@ -137,7 +105,7 @@ def render_data(
     data = setup_url.section_config(setup, "data")
     if data is not None:
         try:
-            if is_text_dataset(data.dataset):
+            if api.is_text_dataset(data.dataset):
                 texts, labels = text_samples(dataclasses.asdict(data))
                 text_view.show_documents(texts, labels)
                 return setup
@@ -152,12 +120,9 @@ def render_data(
 
 def init_options(backbone: str) -> dict[str, str]:
     """``init_from`` value -> label: scratch, ImageNet weights, and every run with a checkpoint."""
-    from sslcore.transfer.imagenet import imagenet_weights_available
-    from sslcore.transfer.init_source import IMAGENET_BACKBONES
-
     options = {"scratch": "Scratch (random weights)"}
-    if backbone in IMAGENET_BACKBONES:
-        cached = imagenet_weights_available(backbone)
+    cached = api.imagenet_weights(backbone)  # None: no ImageNet weights for this backbone
+    if cached is not None:
         options["imagenet"] = "ImageNet weights" + ("" if cached else " (not in the torch cache)")
     for store in runs.all_runs():
         if store.checkpoint_path().exists():
@@ -247,7 +212,7 @@ def render_augmentations(
             st.session_state[state.PREVIEW_SEED] += 1
         data = setup_url.section_config(setup, "data")
         augment = setup_url.section_config(setup, "augment")
-        if data is not None and augment is not None and is_text_dataset(data.dataset):
+        if data is not None and augment is not None and api.is_text_dataset(data.dataset):
             st.info(
                 "Of the augmentations only the crop applies to text: each view keeps a "
                 "random span of the document, that share of its tokens (SimCSE's recipe: "
@@ -262,10 +227,8 @@ def render_augmentations(
                 for k, view in enumerate(views, 1):
                     text_view.show_line(view, f"&emsp;**view {k}** ")
         elif data is not None and augment is not None:
-            from sslcore.objectives import OBJECTIVES
-
-            objective = OBJECTIVES.get(setup_url.objective_name(setup))
-            n_views = max(2, min(PREVIEW_VIEWS, (objective.n_views if objective else 1) * 2))
+            method = api.method(setup_url.objective_name(setup))
+            n_views = max(2, min(PREVIEW_VIEWS, (method.n_views if method else 1) * 2))
             try:
                 views = augmentation_preview(
                     dataclasses.asdict(data),

@@ -48,6 +48,7 @@ FACTOR_KINDS = {
     "angle": "continuous",
     "background": "continuous",
 }
+FACTOR_VALUES = {"shape": SHAPE_NAMES, "colour": COLOUR_NAMES}  # the categorical ones' names
 
 
 def hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -158,6 +159,6 @@ def make_shapes(n: int, image_size: int = 32, seed: int = 0, split: str = "train
         classes=list(SHAPE_NAMES),
         factors=recorded,
         factor_kinds=dict(FACTOR_KINDS),
-        factor_classes={"shape": list(SHAPE_NAMES), "colour": list(COLOUR_NAMES)},
+        factor_classes={name: list(values) for name, values in FACTOR_VALUES.items()},
         factor_colours={"colour": colour_swatches()},
     )

@@ -2,7 +2,8 @@
 
 CI runs ``make test`` only, so this test is what enforces them there: config.py imports no
 registry, data never imports the classroom's checks, eval and transfer never import train, and
-sslcore never imports the dashboard or streamlit (imports inside functions count too).
+sslcore never imports the dashboard or streamlit, and the dashboard imports only four modules of
+sslcore: api, config, store and jobs (imports inside functions count too).
 """
 
 from __future__ import annotations

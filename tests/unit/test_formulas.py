@@ -1,7 +1,7 @@
 """Every objective's Learn card has its loss and what keeps it from collapsing."""
 
-from dashboard.formulas import FORMULAS
 from sslcore.objectives import OBJECTIVES
+from sslcore.objectives.formulas import FORMULAS
 
 
 def test_formulas_are_keyed_by_the_registry_names() -> None:

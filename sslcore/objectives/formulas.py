@@ -1,4 +1,5 @@
-r"""Each objective's loss in LaTeX, and what keeps it from collapsing, for the Learn page.
+r"""Each objective's loss in LaTeX, and what keeps it from collapsing: for the Learn page and
+every run card (:mod:`sslcore.method_card`).
 
 Written from the papers (see FORMULAS.md in the design notes). Notation: views
 :math:`x_1, x_2` of an image (for text: tokens :math:`x_t` of a sentence); backbone :math:`f`;

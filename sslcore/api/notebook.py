@@ -1,4 +1,4 @@
-"""The notebook API: train a run, watch it, evaluate it and take its backbone, in a few calls.
+"""The notebook handle: train a run, watch it, evaluate it and take its backbone, in a few calls.
 
 ::
 
@@ -34,6 +34,7 @@ from sslcore.export.backbone import TrainedBackbone, load_backbone
 from sslcore.jobs import JobManager, get_manager
 from sslcore.objectives import OBJECTIVES
 from sslcore.recipes import augment_preset_dict, recipe_config
+from sslcore.run_card import RunCard, read_card
 from sslcore.store import ACTIVE_STATES, RUN_ID_PATTERN, RunStore, list_runs
 
 OWNER = "notebook"  # recorded in status.json, as the command line records "cli"
@@ -89,6 +90,12 @@ class Run:
     def config(self) -> RunConfig:
         """The run's full, validated configuration (config.json)."""
         return from_dict(RunConfig, self._store.readable_config())
+
+    @property
+    def card(self) -> RunCard:
+        """What the run is: modality, views, data (classes, factors), method (papers, formula),
+        recipe and backbone, as written at its start (run_card.json, :mod:`sslcore.run_card`)."""
+        return read_card(self._store)
 
     @property
     def status(self) -> RunStatus:
