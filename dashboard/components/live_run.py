@@ -22,8 +22,8 @@ from dashboard.components import (
     text_view,
     view_similarity,
 )
+from sslcore import api
 from sslcore.store import ACTIVE_STATES, RunStore
-from sslcore.train.time_left import time_left
 
 EVENT_ICONS = {
     "error": ":material/error:",
@@ -70,7 +70,7 @@ def render_progress(
     """The progress bar, speed (``unit`` per second), time left and state.
 
     Time left is steps left × the pace over the last couple of hundred steps
-    (:func:`sslcore.train.time_left.time_left`), not the last logging window's, which swings
+    (:func:`sslcore.api.seconds_left`), not the last logging window's, which swings
     with every monitor step.
     """
     step, total = int(status.get("step", 0)), int(status.get("total_steps", 0) or 1)
@@ -81,7 +81,7 @@ def render_progress(
     )
     speed, eta, now = st.columns(3)
     speed.metric(f"{unit} per second", speed_text(status))
-    left = time_left(rows, total) if state_name == "running" else None
+    left = api.seconds_left(rows, total) if state_name == "running" else None
     eta.metric(
         "Time left",
         duration(left) if left is not None else "measuring…" if state_name == "running" else "–",
@@ -231,10 +231,8 @@ def render_live(run_path: Path, was_active: bool, until_first_point: bool = Fals
         st.rerun(scope="app")
     if status.get("state") == "queued":
         render_queue_position(store.run_id)
-    config = store.config() or {}
-    from sslcore.data.text_dataset import is_text_dataset
-
-    is_text = is_text_dataset(str(config.get("data", {}).get("dataset", "")))
+    card = runs.card_of(store)  # what the run is: text or images, views per image
+    is_text = card is not None and card.modality == "text"
     rows = store.metrics()
     if until_first_point and any("loss" in row for row in rows):
         st.rerun(scope="app")
@@ -244,9 +242,6 @@ def render_live(run_path: Path, was_active: bool, until_first_point: bool = Fals
         st.info("Waiting for the first logged step…", icon=":material/hourglass_top:")
     else:
         render_curves(frame, store)
-    from sslcore.objectives import OBJECTIVES
-
-    objective = OBJECTIVES.get(config.get("objective", {}).get("name", ""))
-    render_snapshots(store, objective.n_views if objective else 2)
+    render_snapshots(store, card.n_views if card is not None else 2)
     attention_view.render(store, rows)
     render_events(store)

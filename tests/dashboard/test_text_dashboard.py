@@ -114,9 +114,9 @@ def test_compare_lists_the_perplexity(runs_dir, text_run):
 
 
 def test_learn_has_the_text_cards_formulas_and_lesson(runs_dir, text_run):
-    from dashboard.formulas import FORMULAS
     from dashboard.lessons import LESSONS
     from dashboard.setup_url import build_config, recipe_overrides
+    from sslcore.objectives.formulas import FORMULAS
 
     at = page_app("learn", text_run[1]).run()
     assert any("Masked words or contrastive sentences?" in h.value for h in at.subheader)
