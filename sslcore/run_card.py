@@ -91,7 +91,8 @@ class BackboneCard:
 
     Attributes:
         name: ``backbone.name``.
-        parameters: its weight count (None when the input's channels or vocabulary are unknown).
+        parameters: its weight count (None when the input's channels or vocabulary are unknown,
+            or the backbone cannot be built on this machine).
         init_from: ``scratch``, ``imagenet`` or ``run:<id>``.
     """
 
@@ -171,11 +172,12 @@ def build_card(config: RunConfig) -> RunCard:
     photo = uses_photo_recipe(config.objective.name, data.dataset)
     recipes = recipe_cards(config.objective.name)
     recipe = recipes[-1] if photo and len(recipes) > 1 else recipes[0]
-    parameters = (
-        parameter_count(config.backbone, data.channels, config.data.image_size)
-        if data.channels is not None
-        else None
-    )
+    parameters = None
+    if data.channels is not None:
+        try:
+            parameters = parameter_count(config.backbone, data.channels, config.data.image_size)
+        except ConfigError:  # a backbone this machine cannot build (timm: without timm)
+            parameters = None
     return RunCard(
         modality=method.modality,
         n_views=method.n_views,
