@@ -192,7 +192,15 @@ def render_snapshots(store: RunStore, n_views: int) -> None:
                 images, wide = beside_originals(store, snapshot, n_views)
             else:
                 images, wide = snapshot["images"], 4
-            image_grid.show_grid(images, columns=wide, target=72)
+            caption = shared_caption(snapshot)
+            image_grid.show_grid(images, columns=wide, target=72, caption=caption)
+
+
+def shared_caption(snapshot: dict[str, Any]) -> str | None:
+    """The caption every picture of a snapshot shares (an objective's one line under its
+    grid, e.g. how samples were drawn), or None when there is none or they differ."""
+    captions = set(snapshot.get("captions", []))
+    return captions.pop() if len(captions) == 1 else None
 
 
 def beside_originals(

@@ -59,10 +59,11 @@ class Autoregressive(Objective):
     real image's h may itself be zero or near it (ReLU features are often zero), so zeros
     would mean both "this image" and "no image", while a learned vector can sit where no real
     h lies. The ``unconditional`` picture starts from an empty canvas, the null condition in
-    place of h, and draws every pixel from what the model learnt of images in general: the
-    backgrounds, colours and blobs of the data set, but no particular image. Side by side with
-    the conditional samples it shows what h adds. The dropped rows still count in the loss,
-    and their gradient trains the PixelCNN and the null vector but not the backbone.
+    place of h, and draws every pixel from what the model learnt of images in general (on
+    shapes, after a few hundred steps: mostly the dark background that fills most pixels, with
+    specks of colour), but of no particular image. Side by side with the conditional samples
+    it shows what h adds: the colour and place of the shape. The dropped rows still count in
+    the loss, and their gradient trains the PixelCNN and the null vector but not the backbone.
 
     References:
         [0] van den Oord et al., Conditional Image Generation with PixelCNN Decoders, 2016,

@@ -101,7 +101,7 @@ FORMULAS: dict[str, Formula] = {
     ),
     "autoregressive": Formula(
         r"\mathcal{L} = -\sum_i \log p_\theta\big(x_i \mid x_{<i},\, h\big),\;"
-        r" h = f(x)"
+        r" h = f(x) \text{ or, with probability } p_{\text{uncond}},\ \text{a learned } \varnothing"
         r"\qquad \text{bits/dim} = \frac{\mathcal{L}}{D \ln 2}",
         "Likelihood: every pixel must be predicted from the ones before it. The causal "
         "convolutions see only a few earlier pixels, so the whole-image summary h must carry "
@@ -109,7 +109,9 @@ FORMULAS: dict[str, Formula] = {
     ),
     "vqvae": Formula(
         r"\mathcal{L} = \lVert x - \hat{x} \rVert^2 + \lVert \mathrm{sg}[z_e] - e \rVert^2"
-        r" + \beta \lVert z_e - \mathrm{sg}[e] \rVert^2",
+        r" + \beta \lVert z_e - \mathrm{sg}[e] \rVert^2"
+        r" - \frac{1}{g^2} \sum_i \log p_\psi\big(k_i \mid k_{<i}\big)"
+        r"\quad k = \text{the chosen codes (only the prior } p_\psi \text{ learns from them)}",
         "Reconstruction through a discrete codebook; perplexity shows how many codes are used.",
     ),
     "colorization": Formula(
