@@ -46,6 +46,12 @@ def test_the_maps_are_the_last_blocks_class_token_attention_renormalised_over_pa
     torch.testing.assert_close(maps.sum(dim=(2, 3)), torch.ones(2, 3))
 
 
+def test_a_one_block_vit_has_maps_too():
+    maps = small_vit(heads=2, depth=1).attention_maps(torch.rand(1, 3, 16, 16))
+    assert maps.shape == (1, 2, 4, 4)
+    torch.testing.assert_close(maps.sum(dim=(2, 3)), torch.ones(1, 2))
+
+
 def test_reading_the_maps_leaves_the_forward_pass_unchanged():
     vit = small_vit()
     x = torch.rand(2, 3, 16, 16)
