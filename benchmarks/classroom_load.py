@@ -15,14 +15,18 @@ rerun (script run, file reads, charts), median, 95th percentile and max, for eac
 the page (the first ones pay for imports), pressing Start, and watching while the queue drains.
 
 Run: ``python benchmarks/classroom_load.py [--students 30] [--max-concurrent 2]``. Prints a
-markdown table for BENCHMARKS.md. ``tests/test_classroom_load.py`` runs a small class.
+markdown table for BENCHMARKS.md, or the report as JSON with ``--json``. ``--max-latency S``
+is the timed check: it fails when one page rerun took more than S seconds.
+``tests/dashboard/test_classroom_load.py`` runs a small class and checks what happened to it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -226,12 +230,22 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--max-concurrent", type=int, default=2)
     parser.add_argument("--refused-every", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--max-latency", type=float, help="fail when one page rerun took more seconds than this"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as folder:
         report = simulate(args.students, args.max_concurrent, Path(folder), args.refused_every)
-    print(f"{os.cpu_count()} CPUs, torch {torch.__version__}\n")
-    print(markdown(report))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report) | {"counts": report.counts()}))
+    else:
+        print(f"{os.cpu_count()} CPUs, torch {torch.__version__}\n")
+        print(markdown(report))
+    slowest = max((max(times) for times in report.latencies_s.values() if times), default=0.0)
+    if args.max_latency is not None and slowest > args.max_latency:
+        sys.exit(f"a page rerun took {slowest:.1f} s, over --max-latency {args.max_latency:g} s")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ SUBSET = Path(tempfile.gettempdir()) / "sslcore-cifar10-dev-8k-2k.npz"
 BUDGETS = {
     "cpu": {"backbone.name": "convnet", "backbone.width": 32, "optim.batch_size": 256},
     "gpu": {"backbone.name": "resnet18", "optim.batch_size": 512, "optim.steps": 1000},
-    # The CI learning test's budget (tests/test_objectives_learn.py), on its synthetic shapes.
+    # The CI learning test's budget (tests/engine/test_objectives_learn.py), on its shapes.
     "shapes": {"backbone.name": "convnet", "backbone.width": 16, "optim.batch_size": 128,
                "optim.steps": 300, "data.dataset": "shapes", "data.train_size": 4000,
                "data.test_size": 1000},

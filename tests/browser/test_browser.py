@@ -14,15 +14,6 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from browser_helpers import (
-    choose,
-    new_tab,
-    open_page,
-    plotted_points,
-    run_in_url,
-    shoot,
-    wait_for,
-)
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # A short run: small batches, frequent logging and monitoring, a small probe set.
@@ -42,7 +33,17 @@ TEXT_RUN = (
 pytestmark = pytest.mark.browser
 
 
-def test_a_lesson_in_the_browser(lab_server: str, browser) -> None:
+def test_a_lesson_in_the_browser(
+    lab_server: str,
+    browser,
+    new_tab,
+    choose,
+    shoot,
+    wait_for,
+    plotted_points,
+    open_page,
+    run_in_url,
+) -> None:
     page = new_tab(browser)
     page.goto(f"{lab_server}/?{SHORT_RUN}")
     page.get_by_text("Set up an experiment").wait_for()
@@ -95,7 +96,9 @@ def test_a_lesson_in_the_browser(lab_server: str, browser) -> None:
         shoot(page, name)
 
 
-def test_a_text_run_in_the_browser(lab_server: str, browser) -> None:
+def test_a_text_run_in_the_browser(
+    lab_server: str, browser, new_tab, wait_for, plotted_points, run_in_url, shoot
+) -> None:
     """Straight to the Train page with the setup in the URL: Start, loss points, guesses."""
     page = new_tab(browser)
     page.goto(f"{lab_server}/train?{TEXT_RUN}")
@@ -117,7 +120,7 @@ def test_a_text_run_in_the_browser(lab_server: str, browser) -> None:
     shoot(page, "text-train")
 
 
-def test_every_page_loads_at_its_url_path(lab_server: str, browser) -> None:
+def test_every_page_loads_at_its_url_path(lab_server: str, browser, new_tab) -> None:
     """Typing ``/setup``, ``/train``, ... in the address bar opens that page; ``/`` opens Setup."""
     from dashboard.navigation import PAGES
 

@@ -2,13 +2,12 @@
 
 A teacher's laptop and the projector's window are two tabs with two owner tokens; outside
 classroom mode both may pause, resume and stop a run that trains in this server. Without
-``/usr/bin/chromium`` it skips (see ``browser_helpers.require_chromium``).
+``/usr/bin/chromium`` it skips (see ``require_chromium`` in ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 import pytest
-from browser_helpers import new_tab, run_in_url
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +34,9 @@ def expect_controls(page, running: bool) -> None:
     expect(button(page, "stop")).to_be_enabled(timeout=STATE_CHANGE_MS)
 
 
-def test_pause_and_resume_in_one_tab_then_pause_from_another(lab_server: str, browser) -> None:
+def test_pause_and_resume_in_one_tab_then_pause_from_another(
+    lab_server: str, browser, new_tab, run_in_url
+) -> None:
     teacher = new_tab(browser)
     teacher.goto(f"{lab_server}/train?{LONG_RUN}")
     teacher.get_by_text("Train and watch it learn").wait_for()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_helpers import new_tab, run_in_url
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +21,9 @@ def button(page, key: str):
     return page.locator(f".st-key-{key} button").first
 
 
-def test_step_while_paused_and_change_the_learning_rate(lab_server: str, browser, tmp_path):
+def test_step_while_paused_and_change_the_learning_rate(
+    lab_server: str, browser, tmp_path, new_tab, run_in_url
+):
     from playwright.sync_api import expect
 
     page = new_tab(browser)

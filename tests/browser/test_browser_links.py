@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_helpers import choose, new_tab, shoot
 
 from dashboard.screens.evaluate import PROTOCOLS
 from sslcore.config import RunConfig, replace, to_dict
@@ -50,7 +49,9 @@ def root_font_px(page) -> float:
     return page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
 
 
-def test_projector_mode_is_large_and_survives_a_reload(lab_server: str, browser) -> None:
+def test_projector_mode_is_large_and_survives_a_reload(
+    lab_server: str, browser, new_tab, shoot
+) -> None:
     page = new_tab(browser)
     page.goto(f"{lab_server}/setup")
     page.get_by_text("Each row: the original image").wait_for()
@@ -73,7 +74,9 @@ def test_projector_mode_is_large_and_survives_a_reload(lab_server: str, browser)
     page.wait_for_function("() => !location.search.includes('projector')")
 
 
-def test_a_copied_link_brings_back_the_same_screen(lab_server: str, browser, tmp_path) -> None:
+def test_a_copied_link_brings_back_the_same_screen(
+    lab_server: str, browser, tmp_path, new_tab, choose, shoot
+) -> None:
     runs_dir = tmp_path / "runs"
     first, second = finished_run(runs_dir, "run-a"), finished_run(runs_dir, "run-b")
     from playwright.sync_api import expect

@@ -8,7 +8,6 @@ disabled until it is. Without ``/usr/bin/chromium`` it skips.
 from __future__ import annotations
 
 import pytest
-from browser_helpers import new_tab
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +20,9 @@ def type_number(page, label: str, value: str) -> None:
     box.press("Enter")
 
 
-def test_a_typed_number_out_of_range_is_named_and_blocks_start(lab_server: str, browser) -> None:
+def test_a_typed_number_out_of_range_is_named_and_blocks_start(
+    lab_server: str, browser, new_tab
+) -> None:
     from playwright.sync_api import expect
 
     page = new_tab(browser)

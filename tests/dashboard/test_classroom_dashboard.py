@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_helpers import tiny_config
 from streamlit.testing.v1 import AppTest
 
 from dashboard import launch
@@ -53,7 +52,9 @@ def texts(elements) -> str:
     return " ".join(str(e.value) for e in elements)
 
 
-def test_a_student_sees_only_their_own_runs_even_by_link(class_server: JobManager) -> None:
+def test_a_student_sees_only_their_own_runs_even_by_link(
+    class_server: JobManager, tiny_config
+) -> None:
     mine = class_server.start(tiny_config(**LONG), owner=ADA)
     theirs = class_server.start(tiny_config(**LONG), owner=BOB)
     at = train_page(owner=ADA, run=theirs)
@@ -66,7 +67,7 @@ def test_a_student_sees_only_their_own_runs_even_by_link(class_server: JobManage
     assert bob.button(key="train-stop").disabled is False
 
 
-def test_the_teacher_sees_every_run_and_may_stop_any(class_server: JobManager) -> None:
+def test_the_teacher_sees_every_run_and_may_stop_any(class_server: JobManager, tiny_config) -> None:
     first = class_server.start(tiny_config(**LONG), owner=ADA)
     second = class_server.start(tiny_config(**LONG), owner=BOB)
     at = train_page(owner="teacher-tab-0001", teacher=TEACHER_TOKEN, run=second)
@@ -78,7 +79,7 @@ def test_the_teacher_sees_every_run_and_may_stop_any(class_server: JobManager) -
     assert at.query_params["teacher"] in (TEACHER_TOKEN, [TEACHER_TOKEN])
 
 
-def test_a_wrong_teacher_token_is_a_student(class_server: JobManager) -> None:
+def test_a_wrong_teacher_token_is_a_student(class_server: JobManager, tiny_config) -> None:
     class_server.start(tiny_config(**LONG), owner=ADA)
     at = train_page(owner=BOB, teacher="guess-guess-guess-guess")
     assert run_choices(at) == [] and "Teacher view" not in texts(at.caption)

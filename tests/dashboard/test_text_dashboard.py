@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
-from text_helpers import finished_text_run
 
 from dashboard import state
 from sslcore import eval_jobs
@@ -19,7 +18,7 @@ PAGES = ("setup", "train", "embeddings", "evaluate", "compare", "learn")
 
 
 @pytest.fixture(scope="module")
-def text_run(tmp_path_factory) -> tuple[Path, str]:
+def text_run(tmp_path_factory, finished_text_run) -> tuple[Path, str]:
     torch.set_num_threads(1)
     runs = tmp_path_factory.mktemp("runs")
     return runs, finished_text_run(runs).run_id

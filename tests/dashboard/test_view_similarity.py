@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from engine_helpers import new_store, tiny_config
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state
@@ -22,7 +21,7 @@ from sslcore.train import Trainer
 
 
 @pytest.fixture
-def trained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def trained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_store, tiny_config):
     runs = tmp_path / "runs"
     monkeypatch.setenv("SSL_LAB_RUNS_DIR", str(runs))
     store = new_store(runs, tiny_config("simclr"), name="views-run")

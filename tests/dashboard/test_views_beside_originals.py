@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from engine_helpers import new_store, tiny_config
 
 from dashboard.components.live_run import beside_originals
 from sslcore.train import Trainer
 
 
-def test_the_monitor_saves_the_originals_and_the_page_puts_them_first(tmp_path):
+def test_the_monitor_saves_the_originals_and_the_page_puts_them_first(
+    tmp_path, tiny_config, new_store
+):
     config = tiny_config(**{"optim.steps": 10})
     store = new_store(tmp_path, config)
     Trainer(config, store).run()
@@ -27,7 +28,7 @@ def test_the_monitor_saves_the_originals_and_the_page_puts_them_first(tmp_path):
     assert not (rows[:, 1] == rows[:, 0]).all()
 
 
-def test_a_run_recorded_before_originals_shows_its_views_alone(tmp_path):
+def test_a_run_recorded_before_originals_shows_its_views_alone(tmp_path, tiny_config, new_store):
     config = tiny_config(**{"optim.steps": 10})
     store = new_store(tmp_path, config)
     Trainer(config, store).run()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 import torch
-from engine_helpers import TINY
-from test_jobs import wait_for
 
 import sslcore
 from sslcore.api import Run, build_config, load_run, runs
 from sslcore.config import ConfigError
 from sslcore.jobs import get_manager
 
-# TINY's dotted settings as the short keywords a notebook user would type.
-SHORT = {key.rsplit(".", 1)[-1]: value for key, value in TINY.items()}
+
+@pytest.fixture
+def short(tiny):
+    """A tiny run's dotted settings as the short keywords a notebook user would type."""
+    return {key.rsplit(".", 1)[-1]: value for key, value in tiny.items()}
 
 
 @pytest.fixture
@@ -23,11 +24,11 @@ def runs_dir(tmp_path):
     get_manager(folder).shutdown()
 
 
-def test_a_run_from_train_to_backbone(runs_dir):
-    run = sslcore.train(objective="simclr", runs_dir=runs_dir, temperature=0.3, **SHORT)
+def test_a_run_from_train_to_backbone(runs_dir, tiny, short):
+    run = sslcore.train(objective="simclr", runs_dir=runs_dir, temperature=0.3, **short)
     assert run.wait(timeout=120) is run
     assert run.status.state == "finished" and run.status.done
-    assert run.status.step == run.status.total_steps == TINY["optim.steps"]
+    assert run.status.step == run.status.total_steps == tiny["optim.steps"]
     assert run.config.objective.params["temperature"] == 0.3
 
     metrics = run.metrics
@@ -35,7 +36,7 @@ def test_a_run_from_train_to_backbone(runs_dir):
     assert metrics.dropna(subset=["loss"])["step"].tolist() == [5, 10, 15, 20]
     assert metrics["knn_accuracy"].notna().sum() == 3  # steps 0, 10 and 20
     arrays = run.embeddings()
-    assert arrays["features"].shape[0] == arrays["labels"].shape[0] == TINY["monitor.probe_size"]
+    assert arrays["features"].shape[0] == arrays["labels"].shape[0] == tiny["monitor.probe_size"]
     assert set(run.embeddings(step=10)) == set(arrays)
     with pytest.raises(LookupError, match="recorded steps: \\[0, 10, 20\\]"):
         run.embeddings(step=7)
@@ -52,14 +53,14 @@ def test_a_run_from_train_to_backbone(runs_dir):
     assert runs(runs_dir) == [run]
 
 
-def test_pause_stop_and_resume_for_more_steps(runs_dir):
-    run = sslcore.train(objective="simclr", runs_dir=runs_dir, **{**SHORT, "steps": 2000})
+def test_pause_stop_and_resume_for_more_steps(runs_dir, short, wait_until):
+    run = sslcore.train(objective="simclr", runs_dir=runs_dir, **{**short, "steps": 2000})
     manager = get_manager(runs_dir)
     run.pause()
-    assert wait_for(lambda: run.status.state == "paused")
+    assert wait_until(lambda: run.status.state == "paused")
     step = run.status.step
     run.resume()
-    assert wait_for(lambda: run.status.step > step)
+    assert wait_until(lambda: run.status.step > step)
     run.stop().wait(timeout=60)
     assert run.status.state == "stopped"
     stopped_at = run.status.step
@@ -68,8 +69,8 @@ def test_pause_stop_and_resume_for_more_steps(runs_dir):
     assert not manager.is_live(run.id)
 
 
-def test_wait_has_a_timeout(runs_dir):
-    run = sslcore.train(objective="simclr", runs_dir=runs_dir, **{**SHORT, "steps": 2000})
+def test_wait_has_a_timeout(runs_dir, short):
+    run = sslcore.train(objective="simclr", runs_dir=runs_dir, **{**short, "steps": 2000})
     with pytest.raises(TimeoutError, match="still"):
         run.wait(timeout=0.2)
     run.stop().wait(timeout=60)
@@ -88,9 +89,7 @@ def test_keywords_name_fields_sections_and_hyperparameters():
     assert build_config(cfg, objective="simclr").backbone.name != "resnet18"
 
 
-def test_the_dataset_is_set_before_the_recipe(tmp_path):
-    from engine_helpers import write_photos
-
+def test_the_dataset_is_set_before_the_recipe(tmp_path, write_photos):
     photos = write_photos(tmp_path / "photos.npz")
     cfg = build_config(objective="simclr", dataset=photos)
     assert cfg.data.dataset == photos and cfg.optim.optimizer == "sgd"  # lightly's photo recipe
@@ -116,4 +115,3 @@ def test_the_package_exports_the_api():
     # sslcore.train is the training package (imported here long before) and answers the call.
     assert sslcore.train.Trainer is Trainer and callable(sslcore.train)
     assert "train" in sslcore.__all__
-

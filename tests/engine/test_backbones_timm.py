@@ -6,7 +6,6 @@ import sys
 
 import pytest
 import torch
-from engine_helpers import new_store, tiny_config
 
 from sslcore.backbones import build_backbone
 from sslcore.backbones.base import to_signed
@@ -38,7 +37,7 @@ def test_a_vit_of_fixed_input_size_is_built_for_the_runs_images():
     assert backbone(torch.rand(2, 3, 48, 48)).shape == (2, backbone.out_dim)
 
 
-def test_simclr_trains_a_timm_backbone_and_its_checkpoint_loads(tmp_path):
+def test_simclr_trains_a_timm_backbone_and_its_checkpoint_loads(tmp_path, tiny_config, new_store):
     # fp32: under bf16 autocast this tiny test model's loss turned NaN at step 5 in some runs
     # of a process (not in the first), a flake the test is not about.
     changes = {"backbone.name": "timm:test_resnet", "optim.precision": "fp32"}

@@ -5,33 +5,24 @@ shared/data/cifar10_dev.npz and an hour; this one uses 64 random photographs).""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from engine_helpers import write_photos
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_side_by_side_trains_and_scores_both_recipes_of_every_method(tmp_path) -> None:
+def test_side_by_side_trains_and_scores_both_recipes_of_every_method(
+    tmp_path, write_photos, run_benchmark
+) -> None:
     photos = tmp_path / "photos.npz"
     write_photos(photos, train=64, test=16)
     out = tmp_path / "rows.json"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "vs_lightly.py"), "--npz", str(photos),
-         "--steps", "2", "--batch-size", "16", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
-        env=dict(os.environ, TMPDIR=str(tmp_path), OMP_NUM_THREADS="1"),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+    stdout = run_benchmark("vs_lightly.py", "--npz", str(photos), "--steps", "2",
+                           "--batch-size", "16", "--json", str(out),
+                           timeout=900, TMPDIR=str(tmp_path))  # fmt: skip
     rows = json.loads(out.read_text())["rows"]
     methods = {"simclr", "moco", "nnclr", "byol", "simsiam", "dino", "barlow_twins", "vicreg"}
     methods.add("mae")
     for recipe in ("lightly", "lab"):
         scored = {r["method"] for r in rows if r["recipe"] == recipe and "knn" in r}
         assert scored == methods, (recipe, rows)
-    assert "| dino | lightly |" in result.stdout and "| random convnet |" in result.stdout
+    assert "| dino | lightly |" in stdout and "| random convnet |" in stdout

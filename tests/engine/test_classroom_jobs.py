@@ -6,7 +6,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from engine_helpers import tiny_config
 
 from sslcore.classroom import ClassroomPolicy, LimitError
 from sslcore.jobs import JobManager, get_manager
@@ -22,7 +21,7 @@ def classroom(tmp_path: Path):
     manager.shutdown()
 
 
-def test_one_run_per_student_and_a_bounded_queue(classroom: JobManager) -> None:
+def test_one_run_per_student_and_a_bounded_queue(classroom: JobManager, tiny_config) -> None:
     first = classroom.start(tiny_config(**LONG), owner="ada")
     with pytest.raises(LimitError, match="you already have 1 run"):
         classroom.start(tiny_config(**LONG), owner="ada")
@@ -42,7 +41,9 @@ def test_one_run_per_student_and_a_bounded_queue(classroom: JobManager) -> None:
     assert classroom.start(tiny_config(**LONG), owner="ada")  # ada may start again
 
 
-def test_limits_are_checked_at_submission_with_the_field_named(classroom: JobManager) -> None:
+def test_limits_are_checked_at_submission_with_the_field_named(
+    classroom: JobManager, tiny_config
+) -> None:
     with pytest.raises(LimitError) as caught:
         classroom.start(tiny_config(**{**LONG, "optim.steps": 401}), owner="ada")
     assert caught.value.field == "optim.steps"
@@ -53,6 +54,7 @@ def test_limits_are_checked_at_submission_with_the_field_named(classroom: JobMan
 
 def test_thirty_simultaneous_starts_of_one_student_admit_exactly_one(
     classroom: JobManager,
+    tiny_config,
 ) -> None:
     admitted, refused = [], []
 
@@ -70,7 +72,7 @@ def test_thirty_simultaneous_starts_of_one_student_admit_exactly_one(
     assert len(admitted) == 1 and len(refused) == 29
 
 
-def test_only_the_owner_or_the_teacher_controls_a_run(classroom: JobManager) -> None:
+def test_only_the_owner_or_the_teacher_controls_a_run(classroom: JobManager, tiny_config) -> None:
     run_id = classroom.start(tiny_config(**LONG), owner="ada")
     for action in (classroom.pause, classroom.resume, classroom.stop):
         with pytest.raises(PermissionError):
@@ -80,7 +82,7 @@ def test_only_the_owner_or_the_teacher_controls_a_run(classroom: JobManager) -> 
 
 
 def test_a_student_cannot_start_from_another_students_weights(
-    classroom: JobManager, tmp_path: Path
+    classroom: JobManager, tmp_path: Path, tiny_config
 ) -> None:
     theirs = classroom.start(tiny_config(**LONG), owner="bob")
     classroom.stop(theirs, owner="bob")
@@ -93,7 +95,7 @@ def test_a_student_cannot_start_from_another_students_weights(
         classroom.start(tiny_config(**by_path), owner="ada")
 
 
-def test_a_resume_beyond_the_step_limit_is_refused(classroom: JobManager) -> None:
+def test_a_resume_beyond_the_step_limit_is_refused(classroom: JobManager, tiny_config) -> None:
     run_id = classroom.start(tiny_config(**{**LONG, "monitor.checkpoint_every": 5}), owner="ada")
     classroom.stop(run_id, owner="ada")
     classroom.wait(run_id, 60)

@@ -9,7 +9,6 @@ import re
 import shlex
 
 import pytest
-from engine_helpers import TINY
 
 from sslcore.augment.presets import PRESET_SETTINGS
 from sslcore.backbones import BACKBONES
@@ -88,10 +87,9 @@ def test_a_value_outside_the_choices_is_refused_with_the_list(tmp_path, capsys, 
     assert f"argument {args[0]}: invalid choice: '{args[1]}'" in last and names in last
 
 
-def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(tmp_path, capsys):
-    flags = [f"--set={k}={v}" for k, v in TINY.items() if k != "optim.steps"]
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(tmp_path, capsys, tiny_flags):
     code = main(["train", "--objective", "simclr", "--runs-dir", str(tmp_path), "--steps", "10",
-                 *flags])  # fmt: skip
+                 *tiny_flags])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 0, err
     assert "\r" not in err

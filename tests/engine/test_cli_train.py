@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from engine_helpers import TINY
 
 from sslcore.cli import main
 
-TINY_FLAGS = [f"--set={k}={v}" for k, v in TINY.items() if k != "optim.steps"]
 
-
-def test_train_then_list_then_resume(tmp_path, capsys):
+def test_train_then_list_then_resume(tmp_path, capsys, tiny_flags):
     runs = tmp_path / "runs"
     code = main(
         [
@@ -25,7 +22,7 @@ def test_train_then_list_then_resume(tmp_path, capsys):
             "demo",
             "--steps",
             "10",
-            *TINY_FLAGS,
+            *tiny_flags,
             "--quiet",
         ]
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from engine_helpers import new_store, tiny_config
 
 from sslcore.data import clear_cache, dataset_info
 from sslcore.data import stl10_unlabeled as stl
@@ -88,7 +87,9 @@ def test_the_cards_are_photographs_labelled_by_stl10s_classes():
     assert stl.labelled_dataset("stl10_unlabeled") == "stl10" == stl.labelled_dataset("stl10")
 
 
-def test_a_run_pretrains_unlabelled_and_is_scored_with_labels(stl10_root, tmp_path):
+def test_a_run_pretrains_unlabelled_and_is_scored_with_labels(
+    stl10_root, tmp_path, tiny_config, new_store
+):
     root, _ = stl10_root
     config = tiny_config(**{"data.dataset": "stl10_unlabeled", "data.root": str(root),
                             "optim.batch_size": 8, "optim.steps": 4, "monitor.eval_every": 2,

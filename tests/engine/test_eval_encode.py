@@ -7,7 +7,6 @@ too: its kNN accuracy is the one computed by hand from the backbone on the lumin
 from __future__ import annotations
 
 import pytest
-from engine_helpers import new_store, tiny_config
 
 from sslcore.checkpoint import load_backbone
 from sslcore.data import load_dataset
@@ -18,7 +17,9 @@ from sslcore.objectives.colorization import Colorization, rgb_to_yuv
 from sslcore.train import Trainer
 
 
-def test_colorization_is_evaluated_on_the_grey_images_it_learned_from(tmp_path):
+def test_colorization_is_evaluated_on_the_grey_images_it_learned_from(
+    tmp_path, tiny_config, new_store
+):
     config = tiny_config("colorization")
     store = new_store(tmp_path, config)
     Trainer(config, store).run()

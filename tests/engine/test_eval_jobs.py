@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from engine_helpers import new_store, tiny_config
 
 from sslcore import eval_jobs
 from sslcore.store import write_json_atomic
@@ -32,7 +31,7 @@ def held(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 
 def test_a_running_evaluation_is_in_the_run_directory_and_blocks_a_second(
-    tmp_path: Path, held: threading.Event
+    tmp_path: Path, held: threading.Event, new_store, tiny_config
 ) -> None:
     store = new_store(tmp_path, tiny_config())
     status = eval_jobs.start(store.path, "linear", labels_fraction=0.1)
@@ -53,7 +52,9 @@ def test_a_running_evaluation_is_in_the_run_directory_and_blocks_a_second(
     assert failed["message"] == "protocol 'bad' is not one of: knn, linear"
 
 
-def test_progress_is_time_against_the_last_time(tmp_path: Path, held: threading.Event) -> None:
+def test_progress_is_time_against_the_last_time(
+    tmp_path: Path, held: threading.Event, new_store, tiny_config
+) -> None:
     store = new_store(tmp_path, tiny_config())
     store.save_eval("knn", {"name": "knn", "seconds": 20.0})
     status = eval_jobs.start(store.path, "knn")
@@ -65,7 +66,9 @@ def test_progress_is_time_against_the_last_time(tmp_path: Path, held: threading.
     eval_jobs.wait(store.path, timeout=30)
 
 
-def test_an_evaluation_whose_process_ended_reads_interrupted(tmp_path: Path) -> None:
+def test_an_evaluation_whose_process_ended_reads_interrupted(
+    tmp_path: Path, new_store, tiny_config
+) -> None:
     store = new_store(tmp_path, tiny_config())
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip
@@ -79,7 +82,9 @@ def test_an_evaluation_whose_process_ended_reads_interrupted(tmp_path: Path) -> 
     assert eval_jobs.running(store.path) is None  # a dead job does not block a new one
 
 
-def test_a_real_knn_lands_in_eval_like_the_command_line(tmp_path: Path) -> None:
+def test_a_real_knn_lands_in_eval_like_the_command_line(
+    tmp_path: Path, tiny_config, new_store
+) -> None:
     config = tiny_config(**{"optim.steps": 10})
     store = new_store(tmp_path, config)
     assert Trainer(config, store).run()["state"] == "finished"

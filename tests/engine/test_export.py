@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from engine_helpers import new_store, tiny_config
 from google.protobuf import text_format
 from PIL import Image
 from safetensors.torch import load_file
@@ -30,29 +29,35 @@ QUICK = {"optim.steps": 2, "monitor.eval_every": 2, "monitor.checkpoint_every": 
 SMALL = {"data.train_size": 64, "data.test_size": 64, "monitor.probe_size": 32}
 
 
-def trained(tmp_path_factory, name: str, objective: str = "simclr", **changes) -> RunStore:
-    config = tiny_config(objective, **{**QUICK, **changes})
-    store = new_store(tmp_path_factory.mktemp(name), config)
-    assert Trainer(config, store).run()["state"] == "finished"
-    return store
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_config, new_store):
+    """``trained(name, objective="simclr", **changes)``: a finished tiny run in its own folder."""
+
+    def train(name: str, objective: str = "simclr", **changes) -> RunStore:
+        config = tiny_config(objective, **{**QUICK, **changes})
+        store = new_store(tmp_path_factory.mktemp(name), config)
+        assert Trainer(config, store).run()["state"] == "finished"
+        return store
+
+    return train
 
 
 @pytest.fixture(scope="module")
-def convnet_run(tmp_path_factory) -> RunStore:
-    return trained(tmp_path_factory, "convnet")
+def convnet_run(trained) -> RunStore:
+    return trained("convnet")
 
 
 @pytest.fixture(scope="module")
-def resnet_run(tmp_path_factory) -> RunStore:
+def resnet_run(trained) -> RunStore:
     resnet = {"backbone.name": "resnet18", "data.image_size": 32, **SMALL}  # the README's
-    return trained(tmp_path_factory, "resnet", **resnet)
+    return trained("resnet", **resnet)
 
 
 @pytest.fixture(scope="module")
-def grey_vit_run(tmp_path_factory) -> RunStore:
+def grey_vit_run(trained) -> RunStore:
     vit = {"backbone.name": "vit_tiny", "backbone.vit_dim": 32, "backbone.vit_depth": 1,
            "backbone.vit_heads": 2, "data.dataset": "digits", **SMALL}  # fmt: skip
-    return trained(tmp_path_factory, "vit", "mae", **vit)
+    return trained("vit", "mae", **vit)
 
 
 def export(store: RunStore, fmt: str, out: Path, capsys) -> str:
@@ -194,7 +199,7 @@ def test_a_run_id_is_looked_up_in_the_runs_directory(convnet_run, tmp_path, caps
     assert (tmp_path / f"{convnet_run.run_id}-safetensors" / "backbone.safetensors").is_file()
 
 
-def test_loading_code_names_the_torchvision_builder_of_each_resnet():
+def test_loading_code_names_the_torchvision_builder_of_each_resnet(tiny_config):
     config = tiny_config(**{"backbone.name": "resnet50"})
     assert "torchvision.models.resnet50()" in loading_code(config, 3)
 
@@ -227,7 +232,7 @@ def test_the_dashboard_offers_both_exports_and_disables_what_a_run_cannot_give(c
     assert shown["For torchvision (.zip)"] is True  # a convnet has no torchvision model
 
 
-def test_tensorboard_itself_serves_the_projector_export(convnet_run, tmp_path, capsys):
+def test_tensorboard_itself_serves_the_projector_export(convnet_run, tmp_path, capsys, free_port):
     """A real ``tensorboard --logdir`` reads the files: shape, metadata header, sprite."""
     import json
     import os
@@ -236,8 +241,6 @@ def test_tensorboard_itself_serves_the_projector_export(convnet_run, tmp_path, c
     import sys
     import time
     import urllib.request
-
-    from browser_helpers import free_port
 
     export(convnet_run, "projector", tmp_path, capsys)
     port = free_port()
@@ -271,9 +274,9 @@ def test_tensorboard_itself_serves_the_projector_export(convnet_run, tmp_path, c
         server.wait(timeout=30)
 
 
-def test_a_text_run_exports_its_documents_as_metadata_and_no_sprite(tmp_path, capsys):
-    from text_helpers import finished_text_run
-
+def test_a_text_run_exports_its_documents_as_metadata_and_no_sprite(
+    tmp_path, capsys, finished_text_run
+):
     store = finished_text_run(tmp_path / "runs")
     export(store, "projector", tmp_path / "out", capsys)
     assert not (tmp_path / "out" / "sprite.png").exists()

@@ -8,19 +8,9 @@ import sys
 import time
 
 import pytest
-from engine_helpers import tiny_config
 
 from sslcore.jobs import JobManager
 from sslcore.store import RunStore
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
@@ -30,7 +20,7 @@ def manager(tmp_path):
     mgr.shutdown()
 
 
-def test_runs_queue_and_finish(manager):
+def test_runs_queue_and_finish(manager, tiny_config):
     first = manager.start(tiny_config(), owner="ada")
     second = manager.start(tiny_config(**{"seed": 1}), owner="ada")
     assert manager.queue_position(second) == 1
@@ -40,23 +30,23 @@ def test_runs_queue_and_finish(manager):
     assert manager.list(owner="bob") == []
 
 
-def test_pause_resume_and_stop(manager):
+def test_pause_resume_and_stop(manager, tiny_config, wait_until):
     run_id = manager.start(tiny_config(**{"optim.steps": 400}), owner="ada")
-    assert wait_for(lambda: manager.status(run_id).get("step", 0) >= 5)
+    assert wait_until(lambda: manager.status(run_id).get("step", 0) >= 5)
     manager.pause(run_id, owner="ada")
-    assert wait_for(lambda: manager.status(run_id)["state"] == "paused")
+    assert wait_until(lambda: manager.status(run_id)["state"] == "paused")
     step = manager.status(run_id)["step"]
     time.sleep(0.5)
     assert manager.status(run_id)["step"] == step
     manager.resume(run_id, owner="ada")
-    assert wait_for(lambda: manager.status(run_id)["state"] == "running")
+    assert wait_until(lambda: manager.status(run_id)["state"] == "running")
     manager.stop(run_id, owner="ada")
     status = manager.wait(run_id, 60)
     assert status["state"] == "stopped"
     assert RunStore(manager.runs_dir / run_id).checkpoint_path().exists()
 
 
-def test_only_the_owner_controls_a_run(manager):
+def test_only_the_owner_controls_a_run(manager, tiny_config):
     run_id = manager.start(tiny_config(**{"optim.steps": 400}), owner="ada")
     with pytest.raises(PermissionError):
         manager.stop(run_id, owner="bob")
@@ -64,7 +54,7 @@ def test_only_the_owner_controls_a_run(manager):
     assert manager.wait(run_id, 60)["state"] == "stopped"
 
 
-def test_a_failing_run_is_recorded_not_silent(manager, monkeypatch):
+def test_a_failing_run_is_recorded_not_silent(manager, monkeypatch, tiny_config):
     from sslcore.train import setup
 
     def explode(*args, **kwargs):
@@ -77,7 +67,7 @@ def test_a_failing_run_is_recorded_not_silent(manager, monkeypatch):
     assert "the objective broke" in status["message"]
 
 
-def test_a_run_left_running_by_a_dead_process_is_interrupted_and_resumes(tmp_path):
+def test_a_run_left_running_by_a_dead_process_is_interrupted_and_resumes(tmp_path, tiny_config):
     runs = tmp_path / "runs"
     first = JobManager(runs, max_concurrent=1)
     run_id = first.start(tiny_config(**{"optim.steps": 30}))
@@ -124,7 +114,7 @@ time.sleep(60)
 """
 
 
-def test_same_seed_same_losses_with_or_without_a_neighbour(tmp_path):
+def test_same_seed_same_losses_with_or_without_a_neighbour(tmp_path, tiny_config):
     alone = JobManager(tmp_path / "alone", max_concurrent=1)
     a = alone.start(tiny_config())
     alone.wait(a, 120)

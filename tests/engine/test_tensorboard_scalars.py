@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-from engine_helpers import new_store, tiny_config
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from sslcore.config import ConfigError
@@ -23,7 +22,7 @@ def scalars_of(store: RunStore) -> dict[str, list[tuple[int, float]]]:
             for tag in events.Tags()["scalars"]}  # fmt: skip
 
 
-def test_every_metric_row_is_a_scalar_at_its_step(tmp_path):
+def test_every_metric_row_is_a_scalar_at_its_step(tmp_path, new_store, tiny_config):
     store = new_store(tmp_path, tiny_config("vicreg", **{"monitor.tensorboard": True}))
     Trainer(tiny_config("vicreg", **{"monitor.tensorboard": True}), store).run()
     scalars = scalars_of(store)
@@ -35,7 +34,9 @@ def test_every_metric_row_is_a_scalar_at_its_step(tmp_path):
     assert not any(tag.endswith(("time", "eta_s")) for tag in scalars)
 
 
-def test_off_by_default_and_a_clear_error_without_tensorboard(tmp_path, monkeypatch):
+def test_off_by_default_and_a_clear_error_without_tensorboard(
+    tmp_path, monkeypatch, new_store, tiny_config
+):
     store = new_store(tmp_path, tiny_config(**{"optim.steps": 5}))
     Trainer(tiny_config(**{"optim.steps": 5}), store).run()
     assert not list(store.path.glob("events.out.tfevents.*"))
@@ -44,7 +45,7 @@ def test_off_by_default_and_a_clear_error_without_tensorboard(tmp_path, monkeypa
         Scalars(tmp_path, enabled=True)
 
 
-def test_a_resume_purges_what_came_after_the_checkpoint(tmp_path):
+def test_a_resume_purges_what_came_after_the_checkpoint(tmp_path, tiny_config, new_store):
     config = tiny_config(**{"monitor.tensorboard": True, "optim.steps": 20})
     store = new_store(tmp_path, config)
     Trainer(config, store).run()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from text_helpers import finished_text_run
 
 from sslcore.eval.run_eval import evaluate_run
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def run_dir(tmp_path_factory, finished_text_run):
     torch.set_num_threads(1)
     return finished_text_run(tmp_path_factory.mktemp("runs")).path
 

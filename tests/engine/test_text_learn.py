@@ -11,7 +11,6 @@ same seed) and after.
 from __future__ import annotations
 
 import pytest
-from engine_helpers import new_store
 
 from sslcore.config import replace
 from sslcore.recipes import recipe_config
@@ -49,7 +48,7 @@ LANGUAGE_MODELS = ("mlm", "next_token")
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [*LANGUAGE_MODELS, "simcse"])
-def test_the_text_objective_learns_a_representation(tmp_path, name):
+def test_the_text_objective_learns_a_representation(tmp_path, name, new_store):
     budget = BUDGET | (LANGUAGE_MODEL_BUDGET if name in LANGUAGE_MODELS else {})
     config = replace(recipe_config(name), **budget)
     store = new_store(tmp_path, config)

@@ -6,7 +6,6 @@ import math
 
 import pytest
 import torch
-from engine_helpers import new_store
 
 from sslcore.backbones.text_transformer import TextTransformer
 from sslcore.config import replace
@@ -85,7 +84,7 @@ def test_perplexity_of_an_untrained_model_is_near_the_vocabulary_and_repeatable(
         held_out_perplexity(small_text_model(SimCSE), ids)
 
 
-def test_a_text_run_records_texts_perplexity_and_knn(tmp_path) -> None:
+def test_a_text_run_records_texts_perplexity_and_knn(tmp_path, new_store) -> None:
     config = replace(
         recipe_config("mlm"),
         **{

@@ -6,7 +6,6 @@ import json
 
 import pytest
 import torch
-from engine_helpers import new_store, tiny_config
 
 from sslcore.checkpoint import CheckpointError, load_backbone, load_checkpoint
 from sslcore.train import RunControl, Trainer
@@ -16,7 +15,7 @@ def losses(store) -> list[float]:
     return [m["loss"] for m in store.metrics() if "loss" in m]
 
 
-def test_a_run_writes_the_whole_run_directory(tmp_path):
+def test_a_run_writes_the_whole_run_directory(tmp_path, tiny_config, new_store):
     config = tiny_config()
     store = new_store(tmp_path, config)
     summary = Trainer(config, store).run()
@@ -44,7 +43,7 @@ def test_a_run_writes_the_whole_run_directory(tmp_path):
     assert backbone(torch.rand(2, 3, 16, 16)).shape == (2, backbone.out_dim)
 
 
-def test_resume_continues_the_same_curve(tmp_path):
+def test_resume_continues_the_same_curve(tmp_path, tiny_config, new_store):
     straight_cfg = tiny_config()
     straight = new_store(tmp_path, straight_cfg, "straight")
     Trainer(straight_cfg, straight).run()
@@ -60,10 +59,10 @@ def test_resume_continues_the_same_curve(tmp_path):
     assert losses(half) == pytest.approx(losses(straight), rel=1e-5, abs=1e-6)
 
 
-def test_dropout_masks_do_not_depend_on_what_the_process_drew_before(tmp_path):
+def test_dropout_masks_do_not_depend_on_what_the_process_drew_before(
+    tmp_path, new_store, tiny_text_config
+):
     # SimCSE's views differ only by dropout, drawn from torch's global generator.
-    from text_helpers import tiny_text_config
-
     config = tiny_text_config("simcse", **{"optim.steps": 6, "monitor.log_every": 1})
     first = new_store(tmp_path, config, "first")
     Trainer(config, first).run()
@@ -81,7 +80,9 @@ def test_dropout_masks_do_not_depend_on_what_the_process_drew_before(tmp_path):
     assert losses(half) == pytest.approx(losses(first), rel=1e-5, abs=1e-6)
 
 
-def test_divergence_fails_with_advice_and_keeps_the_last_good_checkpoint(tmp_path):
+def test_divergence_fails_with_advice_and_keeps_the_last_good_checkpoint(
+    tmp_path, tiny_config, new_store
+):
     config = tiny_config(
         **{
             "optim.lr": 1e6,
@@ -126,7 +127,7 @@ def test_a_pickle_payload_is_refused_not_executed(tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
-def test_compile_on_the_cpu_trains_uncompiled_and_says_so(tmp_path):
+def test_compile_on_the_cpu_trains_uncompiled_and_says_so(tmp_path, new_store, tiny_config):
     from sslcore.config import replace
 
     config = replace(tiny_config(), **{"optim.compile": True, "optim.steps": 5})

@@ -5,20 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from engine_helpers import TINY
 
 from sslcore.cli import main
 from sslcore.eval.run_eval import evaluate_run
 
-TINY_FLAGS = [f"--set={k}={v}" for k, v in TINY.items()]
 DIGITS_ADAPTATION = {"channels": "1 -> 3 (replicated)", "size": "8 -> 16 (bilinear)"}
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def run_dir(tmp_path_factory, tiny_flags):
     runs = tmp_path_factory.mktemp("runs")
     assert main(["train", "--objective", "simclr", "--runs-dir", str(runs), "--name", "tr",
-                 "--device", "cpu", *TINY_FLAGS, "--quiet"]) == 0  # fmt: skip
+                 "--device", "cpu", "--steps", "20", *tiny_flags, "--quiet"]) == 0  # fmt: skip
     (run,) = runs.iterdir()
     return run
 

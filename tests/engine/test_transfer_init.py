@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from engine_helpers import new_store, tiny_config
 from torchvision.models import resnet18
 
 from sslcore.backbones import build_backbone
@@ -20,7 +19,7 @@ RGB16 = ImageSpec(channels=3, size=16)
 
 
 @pytest.fixture(scope="module")
-def source_run(tmp_path_factory):
+def source_run(tmp_path_factory, new_store, tiny_config):
     """A tiny SimCLR run on RGB shapes (convnet, width 8, 16 px)."""
     torch.set_num_threads(1)
     store = new_store(tmp_path_factory.mktemp("runs"), tiny_config(**{"optim.steps": 4}), "src")
@@ -28,7 +27,7 @@ def source_run(tmp_path_factory):
     return store
 
 
-def test_initialising_from_a_run_reproduces_its_backbone_exactly(source_run):
+def test_initialising_from_a_run_reproduces_its_backbone_exactly(source_run, tiny_config):
     trained, _ = load_backbone(source_run.path)
     config = tiny_config(**{"backbone.init_from": f"run:{source_run.path}", "seed": 7})
     reports = []
@@ -40,14 +39,16 @@ def test_initialising_from_a_run_reproduces_its_backbone_exactly(source_run):
     assert report.source == "run" and report.step == 4 and report.loaded == len(theirs)
 
 
-def test_a_run_id_is_found_in_the_runs_folder(source_run, monkeypatch):
+def test_a_run_id_is_found_in_the_runs_folder(source_run, monkeypatch, tiny_config):
     monkeypatch.setenv("SSL_LAB_RUNS_DIR", str(source_run.path.parent))
     config = tiny_config(**{"backbone.init_from": "run:src"})
     backbone = build_backbone(config.backbone, 3, 16)
     assert initialise_backbone(backbone, config.backbone).reference.endswith("src")
 
 
-def test_a_run_started_from_weights_records_where_they_came_from(source_run, tmp_path):
+def test_a_run_started_from_weights_records_where_they_came_from(
+    source_run, tmp_path, tiny_config, new_store
+):
     config = tiny_config(**{"backbone.init_from": f"run:{source_run.path}", "optim.steps": 2})
     store = new_store(tmp_path, config, "child")
     Trainer(config, store).run()
@@ -57,7 +58,7 @@ def test_a_run_started_from_weights_records_where_they_came_from(source_run, tmp
     assert store.config()["backbone"]["init_from"] == f"run:{source_run.path}"
 
 
-def test_grey_images_get_the_first_convolution_summed_over_colours(source_run):
+def test_grey_images_get_the_first_convolution_summed_over_colours(source_run, tiny_config):
     trained, _ = load_backbone(source_run.path)
     config = tiny_config(**{"backbone.init_from": f"run:{source_run.path}"})
     grey = build_backbone(config.backbone, 1, 16)
@@ -71,7 +72,7 @@ def test_grey_images_get_the_first_convolution_summed_over_colours(source_run):
     torch.testing.assert_close(grey.eval()(x), trained.eval()(x.expand(-1, 3, -1, -1)))
 
 
-def test_another_backbone_or_other_shapes_are_refused_clearly(source_run):
+def test_another_backbone_or_other_shapes_are_refused_clearly(source_run, tiny_config):
     wider = tiny_config(**{"backbone.init_from": f"run:{source_run.path}", "backbone.width": 16})
     with pytest.raises(ConfigError, match="other shapes than this one.*same backbone settings"):
         initialise_backbone(build_backbone(wider.backbone, 3, 16), wider.backbone)
@@ -80,7 +81,7 @@ def test_another_backbone_or_other_shapes_are_refused_clearly(source_run):
         initialise_backbone(build_backbone(mlp.backbone, 3, 16), mlp.backbone)
 
 
-def test_a_missing_run_names_both_places_looked_in(tmp_path, monkeypatch):
+def test_a_missing_run_names_both_places_looked_in(tmp_path, monkeypatch, tiny_config):
     monkeypatch.setenv("SSL_LAB_RUNS_DIR", str(tmp_path))
     config = tiny_config(**{"backbone.init_from": "run:ghost"})
     with pytest.raises(
@@ -97,7 +98,7 @@ def test_a_missing_run_names_both_places_looked_in(tmp_path, monkeypatch):
         ("imagenet", "ImageNet weights exist for resnet18, resnet34, resnet50 only, not convnet"),
     ],
 )
-def test_bad_init_from_values_are_config_errors(value, message):
+def test_bad_init_from_values_are_config_errors(value, message, tiny_config):
     with pytest.raises(ConfigError, match="backbone.init_from") as caught:
         tiny_config(**{"backbone.init_from": value})
     assert message in str(caught.value)
@@ -109,7 +110,9 @@ def torch_home(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_imagenet_weights_load_from_the_torch_cache_except_stem_and_classifier(torch_home):
+def test_imagenet_weights_load_from_the_torch_cache_except_stem_and_classifier(
+    torch_home, tiny_config
+):
     path = imagenet_weights_path("resnet18")
     assert path == torch_home / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
     path.parent.mkdir(parents=True)
@@ -136,7 +139,7 @@ def test_imagenet_weights_load_from_the_torch_cache_except_stem_and_classifier(t
     assert "skipped net.conv1.weight" in report.describe()
 
 
-def test_missing_imagenet_weights_say_where_and_how(torch_home):
+def test_missing_imagenet_weights_say_where_and_how(torch_home, tiny_config):
     config = replace(
         tiny_config(), **{"backbone.name": "resnet18", "backbone.init_from": "imagenet"}
     )

@@ -8,9 +8,9 @@ server is driven by Chromium with URLs a student could type, and the rendered pa
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from browser_helpers import ROOT, new_tab, serve_lab
 from streamlit.testing.v1 import AppTest
 
 HOSTILE_URLS = (
@@ -25,11 +25,12 @@ HOSTILE_URLS = (
     "evaluate?run=%00",
     "compare?runs=../x,/etc",
 )
+ROOT = Path(__file__).resolve().parents[2]
 LEAKS = ("Traceback", 'File "', str(ROOT), "site-packages", "line ")
 
 
 @pytest.fixture(scope="module")
-def class_server(tmp_path_factory) -> Iterator[str]:
+def class_server(tmp_path_factory, serve_lab) -> Iterator[str]:
     """One class server for every URL: a policy with no folders of the students' own."""
     tmp = tmp_path_factory.mktemp("class")
     policy = tmp / "class.json"
@@ -39,7 +40,9 @@ def class_server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", HOSTILE_URLS)
-def test_a_hostile_url_from_a_student_shows_no_stack_frame(class_server, browser, path) -> None:
+def test_a_hostile_url_from_a_student_shows_no_stack_frame(
+    class_server, browser, path, new_tab
+) -> None:
     page = new_tab(browser)
     page.goto(f"{class_server}/{path}")
     page.get_by_role("heading").first.wait_for(timeout=60_000)

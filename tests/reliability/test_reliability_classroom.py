@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import pytest
-from engine_helpers import tiny_config
 
 from sslcore.classroom import ClassroomPolicy, LimitError, backbone_parameters, load_policy
 from sslcore.config import ConfigError
@@ -34,14 +33,22 @@ TOO_MUCH = [
     ("backbone", {"backbone.name": "resnet18"}),
     ("backbone", {"backbone.width": 256}),
     ("backbone", {"backbone.name": "timm:resnet50"}),
-    ("backbone", {"backbone.name": "vit_tiny", "objective.name": "simclr", "backbone.vit_dim": 384,
-                  "backbone.vit_heads": 6, "backbone.vit_depth": 12}),  # fmt: skip
+    (
+        "backbone",
+        {
+            "backbone.name": "vit_tiny",
+            "objective.name": "simclr",
+            "backbone.vit_dim": 384,
+            "backbone.vit_heads": 6,
+            "backbone.vit_depth": 12,
+        },
+    ),  # fmt: skip
 ]
 
 
 @pytest.mark.parametrize(("field", "changes"), TOO_MUCH, ids=[str(c) for _, c in TOO_MUCH])
 def test_a_student_run_above_a_limit_is_refused_before_anything_is_written(
-    tmp_path: Path, field: str, changes: dict
+    tmp_path: Path, field: str, changes: dict, tiny_config
 ) -> None:
     manager = JobManager(tmp_path / "runs", policy=POLICY)
     try:
@@ -54,7 +61,7 @@ def test_a_student_run_above_a_limit_is_refused_before_anything_is_written(
         manager.shutdown()
 
 
-def test_the_teacher_and_a_run_within_every_limit_pass(tmp_path: Path) -> None:
+def test_the_teacher_and_a_run_within_every_limit_pass(tmp_path: Path, tiny_config) -> None:
     manager = JobManager(tmp_path / "runs", policy=POLICY)
     try:
         big = tiny_config(**{"num_threads": 256, "optim.steps": 2})
@@ -66,17 +73,21 @@ def test_the_teacher_and_a_run_within_every_limit_pass(tmp_path: Path) -> None:
         manager.shutdown()
 
 
-def test_model_size_is_counted_for_every_family_without_memory() -> None:
+def test_model_size_is_counted_for_every_family_without_memory(tiny_config) -> None:
     sizes = {
         name: backbone_parameters(tiny_config(objective, **{"backbone.name": name}))
-        for name, objective in (("convnet", "simclr"), ("resnet18", "simclr"), ("mlp", "simclr"),
-                                ("vit_tiny", "mae"))  # fmt: skip
+        for name, objective in (
+            ("convnet", "simclr"),
+            ("resnet18", "simclr"),
+            ("mlp", "simclr"),
+            ("vit_tiny", "mae"),
+        )  # fmt: skip
     }
     assert sizes["resnet18"] == pytest.approx(11.17e6, rel=0.01)
     assert all(0 < n < 12e6 for n in sizes.values())
 
 
-def test_the_default_limits_fit_the_machine() -> None:
+def test_the_default_limits_fit_the_machine(tiny_config) -> None:
     assert ClassroomPolicy().max_threads == (os.cpu_count() or 1)
     assert ClassroomPolicy().max_backbone_params >= backbone_parameters(tiny_config())
 

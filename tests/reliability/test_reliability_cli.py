@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from engine_helpers import tiny_config
 
 from sslcore import checkpoint as checkpoint_module
 from sslcore.cli import main, runs_cmd
@@ -29,9 +28,14 @@ REPO = Path(__file__).resolve().parents[2]
 TINY_FLAGS = ["--steps", "4", "--batch-size", "16", "--image-size", "16", "--quiet",
               "--set", "data.train_size=64", "--set", "data.test_size=64",
               "--set", "monitor.probe_size=32", "--set", "backbone.width=8"]  # fmt: skip
-LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefg", "bcdefgh", strict=True)
-) + "name: [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
+LAUGHS = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n"
+        for a, b in zip("abcdefg", "bcdefgh", strict=True)
+    )
+    + "name: [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -77,20 +81,29 @@ def bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "a value under a value": (["train", "--set", "seed.x=1"], "seed"),
         "--set without =": (["train", "--set", "seed"], "FIELD=VALUE"),
         "labels of 2**40": (
-            ["train", "--dataset", huge_labels(tmp / "labels.npz"), "--runs-dir",
-             str(tmp / "runs"), *TINY_FLAGS], "labels go up to 1099511627776"),  # fmt: skip
+            [
+                "train",
+                "--dataset",
+                huge_labels(tmp / "labels.npz"),
+                "--runs-dir",
+                str(tmp / "runs"),
+                *TINY_FLAGS,
+            ],
+            "labels go up to 1099511627776",
+        ),  # fmt: skip
         "steps 0": (["train", "--steps", "0"], "optim.steps"),
         "a million images a batch": (["train", "--batch-size", "1000000"], "optim.batch_size"),
         "256 threads": (["train", "--set", "num_threads=257"], "num_threads"),
         "MAE on a CNN": (["train", "--objective", "mae", "--backbone", "convnet"], "backbone"),
         "an unknown field": (["train", "--set", "optim.lrr=1"], "unknown field"),
-        "a device that is not one": (["eval", "x", "--protocol", "knn", "--device", "banana"],
-                                     "invalid choice: 'banana'"),  # fmt: skip
+        "a device that is not one": (
+            ["eval", "x", "--protocol", "knn", "--device", "banana"],
+            "invalid choice: 'banana'",
+        ),  # fmt: skip
         "an unknown dataset flag": (["train", "--dataset", "imagenet"], "invalid choice"),
         "steps that are not a number": (["train", "--steps", "ten"], "invalid int value"),
         "an unknown subcommand": (["fly"], "invalid choice"),
     }
-
 
 
 @pytest.fixture
@@ -221,7 +234,7 @@ def test_every_error_kind_has_a_short_line_and_a_code(error, code):
     assert got == code and len(line) <= 300 and "\n" not in line
 
 
-def test_a_full_torch_save_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+def test_a_full_torch_save_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, tiny_config):
     config = tiny_config(**{"optim.steps": 20})
     save_config(config, tmp_path / "c.json")
     assert main(["train", "--config", str(tmp_path / "c.json"), "--runs-dir",

@@ -2,8 +2,9 @@
 
 Bad files are skipped and counted (``ImageDataset.skipped``); odd but valid images (CMYK, 16-bit,
 huge) are read correctly; a folder, archive or data root that cannot be used is one specific
-error that names it. (Empty and missing folders: tests/test_data_folder.py; npz shapes and
-dtypes: tests/test_data_npz.py; missing torchvision files: tests/test_data_torchvision.py.)
+error that names it. (Empty and missing folders: tests/unit/test_data_folder.py; npz shapes
+and dtypes: tests/unit/test_data_npz.py; missing torchvision files:
+tests/unit/test_data_torchvision.py.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import zlib
 
 import numpy as np
 import pytest
-from engine_helpers import tiny_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -80,7 +80,7 @@ def test_a_folder_of_only_bad_files_names_the_problem(tmp_path):
         load_folder(str(tmp_path), 16)
 
 
-def test_a_missing_folder_fails_the_run_with_its_name(tmp_path):
+def test_a_missing_folder_fails_the_run_with_its_name(tmp_path, tiny_config):
     manager = JobManager(tmp_path / "runs", max_concurrent=1)
     try:
         missing = tmp_path / "no_such_folder"
@@ -92,7 +92,7 @@ def test_a_missing_folder_fails_the_run_with_its_name(tmp_path):
     assert f"image folder {missing} does not exist" in status["message"]
 
 
-def test_the_command_line_names_a_missing_dataset_in_one_line(tmp_path, capsys):
+def test_the_command_line_names_a_missing_dataset_in_one_line(tmp_path, capsys, tiny_config):
     config_file = tmp_path / "c.json"
     save_config(tiny_config(**{"data.dataset": f"npz:{tmp_path / 'gone.npz'}"}), config_file)
     code = main(["train", "--config", str(config_file), "--runs-dir", str(tmp_path / "runs")])

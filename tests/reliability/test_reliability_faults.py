@@ -13,13 +13,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from engine_helpers import tiny_config
 
 from sslcore.checkpoint import load_checkpoint
 from sslcore.config import RunConfig, save_config
@@ -29,15 +27,6 @@ from sslcore.store import RunStore, read_jsonl
 from sslcore.train.failures import describe_failure
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def wait_for(predicate, timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def assert_every_file_parses(store: RunStore) -> None:
@@ -77,7 +66,9 @@ def manager(tmp_path):
     mgr.shutdown()
 
 
-def test_sigkill_mid_training_leaves_an_interrupted_run_that_resumes(tmp_path):
+def test_sigkill_mid_training_leaves_an_interrupted_run_that_resumes(
+    tmp_path, tiny_config, wait_until
+):
     runs = tmp_path / "runs"
     config_file = tmp_path / "tiny.json"
     save_config(tiny_config(**{"optim.steps": 100_000, "monitor.checkpoint_every": 5}), config_file)
@@ -91,9 +82,9 @@ def test_sigkill_mid_training_leaves_an_interrupted_run_that_resumes(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert wait_for(lambda: any(runs.glob("*/checkpoints/last.pt")), timeout=180)
+        assert wait_until(lambda: any(runs.glob("*/checkpoints/last.pt")), timeout=180)
         store = RunStore(next(runs.iterdir()))
-        assert wait_for(lambda: (store.status() or {}).get("step", 0) >= 10)
+        assert wait_until(lambda: (store.status() or {}).get("step", 0) >= 10)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(30)
@@ -114,7 +105,9 @@ def test_sigkill_mid_training_leaves_an_interrupted_run_that_resumes(tmp_path):
     assert_every_file_parses(store)
 
 
-def test_a_checkpoint_write_cut_short_by_a_full_disk_keeps_the_last_good_one(manager, monkeypatch):
+def test_a_checkpoint_write_cut_short_by_a_full_disk_keeps_the_last_good_one(
+    manager, monkeypatch, tiny_config
+):
     real_save = torch.save
     calls = []
 
@@ -136,7 +129,7 @@ def test_a_checkpoint_write_cut_short_by_a_full_disk_keeps_the_last_good_one(man
 
 
 def test_a_kill_while_writing_a_checkpoint_leaves_the_previous_one_and_resumes(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, tiny_config
 ):
     runs = tmp_path / "runs"
     first = JobManager(runs, max_concurrent=1)
@@ -163,7 +156,9 @@ def test_a_kill_while_writing_a_checkpoint_leaves_the_previous_one_and_resumes(
     assert load_checkpoint(store.checkpoint_path())["step"] == 20
 
 
-def test_an_objective_that_raises_fails_its_run_and_the_other_run_continues(manager, monkeypatch):
+def test_an_objective_that_raises_fails_its_run_and_the_other_run_continues(
+    manager, monkeypatch, tiny_config
+):
     fail_at_step("simclr", 3, ValueError("projection went wrong at step 3"), monkeypatch)
     broken = manager.start(tiny_config("simclr"))
     healthy = manager.start(tiny_config("rotation"))
@@ -178,7 +173,7 @@ def test_an_objective_that_raises_fails_its_run_and_the_other_run_continues(mana
     assert manager.wait(again, 120)["state"] == "finished"
 
 
-def test_out_of_memory_fails_the_run_with_advice(manager, monkeypatch):
+def test_out_of_memory_fails_the_run_with_advice(manager, monkeypatch, tiny_config):
     oom = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
     fail_at_step("simclr", 2, oom, monkeypatch)
     run_id = manager.start(tiny_config())
@@ -204,7 +199,9 @@ def test_every_kind_of_out_of_memory_gets_the_same_advice(error):
     )
 
 
-def test_the_command_line_records_a_crash_and_exits_1_with_one_line(tmp_path, capsys, monkeypatch):
+def test_the_command_line_records_a_crash_and_exits_1_with_one_line(
+    tmp_path, capsys, monkeypatch, tiny_config
+):
     from sslcore.cli import main
 
     fail_at_step("simclr", 1, RuntimeError("CUDA error: out of memory"), monkeypatch)
@@ -218,7 +215,9 @@ def test_the_command_line_records_a_crash_and_exits_1_with_one_line(tmp_path, ca
     assert RunStore(run_dir).status()["state"] == "failed"
 
 
-def test_a_full_disk_while_appending_metrics_fails_the_run_clearly(manager, monkeypatch):
+def test_a_full_disk_while_appending_metrics_fails_the_run_clearly(
+    manager, monkeypatch, tiny_config
+):
     real_append = RunStore._append
 
     def append(path, row):

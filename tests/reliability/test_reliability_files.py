@@ -3,8 +3,8 @@
 A run directory may be copied half-way, edited by hand, or cut short by a crash. Readers
 (:class:`RunStore`, ``sslcore runs``, the job manager) show every part that is still good and
 never crash on the rest; checkpoints that are not ours are refused, never unpickled.
-(A torn last metrics line and a pickle payload in last.pt are covered by tests/test_store.py
-and tests/test_trainer.py.)
+(A torn last metrics line and a pickle payload in last.pt are covered by tests/unit/test_store.py
+and tests/engine/test_trainer.py.)
 """
 
 from __future__ import annotations
@@ -14,13 +14,10 @@ import json
 import numpy as np
 import pytest
 import torch
-from engine_helpers import tiny_config
 
 from sslcore.checkpoint import CheckpointError, export_safetensors, load_backbone
 from sslcore.cli import main
-from sslcore.config import to_dict
 from sslcore.jobs import JobManager
-from sslcore.store import RunStore
 
 
 @pytest.fixture
@@ -28,14 +25,14 @@ def runs(tmp_path):
     return tmp_path / "runs"
 
 
-def _run_dir(runs, name: str) -> RunStore:
-    store = RunStore(runs / name)
-    store.create(to_dict(tiny_config()))
-    return store
+@pytest.fixture
+def run_dir(runs, new_store, tiny_config):
+    """``run_dir(name)``: a tiny run's directory in ``runs``, created and never trained."""
+    return lambda name: new_store(runs, tiny_config(), name)
 
 
-def test_damaged_metrics_and_a_missing_status_still_list(runs, capsys):
-    store = _run_dir(runs, "damaged")
+def test_damaged_metrics_and_a_missing_status_still_list(runs, capsys, run_dir):
+    store = run_dir("damaged")
     (store.path / "status.json").unlink()
     (store.path / "metrics.jsonl").write_bytes(
         b'{"step": 5, "loss": 2.5}\n'
@@ -57,8 +54,8 @@ def test_damaged_metrics_and_a_missing_status_still_list(runs, capsys):
 
 
 @pytest.mark.parametrize("status_text", ["[]", '"running"', "{not json", ""])
-def test_a_status_that_is_not_an_object_is_treated_as_missing(runs, status_text):
-    store = _run_dir(runs, "odd")
+def test_a_status_that_is_not_an_object_is_treated_as_missing(runs, status_text, run_dir):
+    store = run_dir("odd")
     (store.path / "status.json").write_text(status_text)
     assert store.status() is None
     manager = JobManager(runs)  # recovery at start-up reads every status
@@ -69,8 +66,8 @@ def test_a_status_that_is_not_an_object_is_treated_as_missing(runs, status_text)
         manager.shutdown()
 
 
-def test_a_status_with_a_foreign_pid_is_interrupted_not_a_crash(runs):
-    store = _run_dir(runs, "pid")
+def test_a_status_with_a_foreign_pid_is_interrupted_not_a_crash(runs, run_dir):
+    store = run_dir("pid")
     store.write_status("running", pid="not-a-pid")
     manager = JobManager(runs)
     try:
@@ -79,8 +76,8 @@ def test_a_status_with_a_foreign_pid_is_interrupted_not_a_crash(runs):
         manager.shutdown()
 
 
-def test_an_unreadable_config_is_never_resumed_with_the_defaults(runs, capsys):
-    store = _run_dir(runs, "cut")
+def test_an_unreadable_config_is_never_resumed_with_the_defaults(runs, capsys, run_dir):
+    store = run_dir("cut")
     torch.save({"objective": {}, "step": 1}, store.checkpoint_path())
     (store.path / "config.json").write_text('{"data": {"dataset": "sha')
     manager = JobManager(runs)
@@ -94,8 +91,8 @@ def test_an_unreadable_config_is_never_resumed_with_the_defaults(runs, capsys):
     assert len(err) == 1 and "cannot be resumed" in err[0]
 
 
-def test_damaged_snapshots_and_embeddings_read_as_absent(runs):
-    store = _run_dir(runs, "arrays")
+def test_damaged_snapshots_and_embeddings_read_as_absent(runs, run_dir):
+    store = run_dir("arrays")
     store.save_snapshot("views", 10, np.zeros((2, 8, 8, 3), np.uint8))
     (store.path / "snapshots" / "views_0000020.npz").write_bytes(b"PK\x03\x04 cut short")
     (store.path / "embeddings" / "step_0000010.npz").write_bytes(b"")
@@ -112,8 +109,8 @@ def test_damaged_snapshots_and_embeddings_read_as_absent(runs):
         (None, "not an SSL Lab checkpoint"),  # a valid torch file, but not ours
     ],
 )
-def test_foreign_checkpoints_are_refused_by_every_reader(runs, content, message):
-    store = _run_dir(runs, "foreign")
+def test_foreign_checkpoints_are_refused_by_every_reader(runs, content, message, run_dir):
+    store = run_dir("foreign")
     if content is None:
         torch.save({"weights": torch.zeros(3)}, store.checkpoint_path())
     else:
@@ -124,12 +121,12 @@ def test_foreign_checkpoints_are_refused_by_every_reader(runs, content, message)
         export_safetensors(store.path)
 
 
-def test_a_pickle_payload_in_last_pt_is_refused_at_resume_without_running(runs, tmp_path):
+def test_a_pickle_payload_in_last_pt_is_refused_at_resume_without_running(runs, tmp_path, run_dir):
     class Payload:
         def __reduce__(self):
             return (exec, (f"open({str(tmp_path / 'pwned')!r}, 'w').close()",))
 
-    store = _run_dir(runs, "evil")
+    store = run_dir("evil")
     torch.save({"objective": Payload(), "step": 1}, store.checkpoint_path())
     store.write_status("stopped")
     manager = JobManager(runs)

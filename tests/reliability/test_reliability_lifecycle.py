@@ -13,15 +13,13 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_helpers import tiny_config
 
 from sslcore.checkpoint import load_checkpoint
-from sslcore.config import save_config
+from sslcore.config import RunConfig, save_config
 from sslcore.jobs import JobManager
 from sslcore.run_lock import RunBusy, RunLock, lock_holder
 from sslcore.store import RunStore
@@ -46,17 +44,8 @@ def start_training(config_file: Path, runs: Path) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def wait_for(predicate, timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def the_run(runs: Path) -> RunStore:
-    assert wait_for(lambda: runs.is_dir() and any(runs.iterdir()))
+    """The one run in ``runs`` (a started process creates it within a second or two)."""
     return RunStore(next(runs.iterdir()))
 
 
@@ -73,9 +62,9 @@ def assert_same_metrics(rows: list[dict], reference: list[dict], why: str) -> No
                                         rel=1e-6), why  # fmt: skip
 
 
-def write_config(tmp_path: Path, **changes) -> Path:
+def write_config(tmp_path: Path, config: RunConfig) -> Path:
     path = tmp_path / "config.json"
-    save_config(tiny_config("byol", **changes), path)
+    save_config(config, path)
     return path
 
 
@@ -83,24 +72,24 @@ EXACT = {"optim.steps": 40, "monitor.checkpoint_every": 10, "monitor.log_every":
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> list[dict]:
+def uninterrupted(tmp_path_factory, tiny_config) -> list[dict]:
     """The metric rows of the reference run, trained start to end in one process."""
     tmp = tmp_path_factory.mktemp("reference")
-    done = sslcore("train", "--config", str(write_config(tmp, **EXACT)), "--runs-dir",
-                   str(tmp / "runs"), "--quiet")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return the_run(tmp / "runs").metrics()
+    return finished_run(tmp, tiny_config("byol", **EXACT)).metrics()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGINT", "SIGTERM"])
-def test_a_run_stopped_at_a_random_step_resumes_to_the_same_metrics(tmp_path, how, uninterrupted):
+def test_a_run_stopped_at_a_random_step_resumes_to_the_same_metrics(
+    tmp_path, how, uninterrupted, wait_until, tiny_config
+):
     # A kill needs a checkpoint behind it (every 10 steps); a signal writes its own.
     at = random.Random().randint(11 if how == "SIGKILL" else 2, 34)
     runs = tmp_path / "runs"
-    process = start_training(write_config(tmp_path, **EXACT), runs)
+    process = start_training(write_config(tmp_path, tiny_config("byol", **EXACT)), runs)
+    assert wait_until(lambda: runs.is_dir() and any(runs.iterdir()))
     store = the_run(runs)
-    assert wait_for(lambda: reached(store, at)), process.stderr.read() if process.poll() else ""
+    assert wait_until(lambda: reached(store, at)), process.stderr.read() if process.poll() else ""
     process.send_signal(getattr(signal, how))
     _, stderr = process.communicate(timeout=60)
     if how == "SIGKILL":
@@ -123,12 +112,15 @@ def test_a_run_stopped_at_a_random_step_resumes_to_the_same_metrics(tmp_path, ho
     assert_same_metrics(rows, uninterrupted, f"{how} at step {at}")
 
 
-def test_a_second_writer_is_refused_with_who_holds_the_run(tmp_path):
+def test_a_second_writer_is_refused_with_who_holds_the_run(tmp_path, wait_until, tiny_config):
     runs = tmp_path / "runs"
-    process = start_training(write_config(tmp_path, **{"optim.steps": 100000}), runs)
+    process = start_training(
+        write_config(tmp_path, tiny_config("byol", **{"optim.steps": 100000})), runs
+    )
     try:
+        assert wait_until(lambda: runs.is_dir() and any(runs.iterdir()))
         store = the_run(runs)
-        assert wait_for(lambda: reached(store, 10))
+        assert wait_until(lambda: reached(store, 10))
         second = sslcore("resume", str(store.path), "--steps", "200000")
         assert second.returncode == 2
         assert second.stderr.strip().splitlines() == [
@@ -163,9 +155,9 @@ def test_a_lock_is_exclusive_in_one_process_and_free_after_release(tmp_path):
         assert again.held
 
 
-def finished_run(tmp_path: Path, **changes) -> RunStore:
+def finished_run(tmp_path: Path, config: RunConfig) -> RunStore:
     runs = tmp_path / "runs"
-    done = sslcore("train", "--config", str(write_config(tmp_path, **changes)), "--runs-dir",
+    done = sslcore("train", "--config", str(write_config(tmp_path, config)), "--runs-dir",
                    str(runs), "--quiet")  # fmt: skip
     assert done.returncode == 0, done.stderr
     return the_run(runs)
@@ -175,11 +167,13 @@ def snapshot_of(store: RunStore) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in store.path.glob("*.json*")}
 
 
-def test_refused_resumes_write_nothing(tmp_path):
+def test_refused_resumes_write_nothing(tmp_path, tiny_config):
     photos = tmp_path / "photos.npz"
     rng = np.random.default_rng(0)
     np.savez(photos, x=rng.integers(0, 256, (96, 16, 16, 3), dtype=np.uint8))
-    store = finished_run(tmp_path, **{"optim.steps": 10, "data.dataset": f"npz:{photos}"})
+    store = finished_run(
+        tmp_path, tiny_config("byol", **{"optim.steps": 10, "data.dataset": f"npz:{photos}"})
+    )
     before = snapshot_of(store)
     below = sslcore("resume", str(store.path), "--steps", "5")
     assert below.returncode == 2
@@ -195,8 +189,8 @@ def test_refused_resumes_write_nothing(tmp_path):
     assert store.status()["state"] == "finished"
 
 
-def test_a_torn_last_line_is_cut_not_glued_onto(tmp_path):
-    store = finished_run(tmp_path, **{"optim.steps": 10})
+def test_a_torn_last_line_is_cut_not_glued_onto(tmp_path, tiny_config):
+    store = finished_run(tmp_path, tiny_config("byol", **{"optim.steps": 10}))
     with open(store.path / "metrics.jsonl", "a") as metrics:
         metrics.write('{"step": 15, "loss": 0.9')  # what a killed writer leaves
     with open(store.path / "events.jsonl", "a") as events:
@@ -211,12 +205,14 @@ def test_a_torn_last_line_is_cut_not_glued_onto(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory) -> RunStore:
+def finished(tmp_path_factory, tiny_config) -> RunStore:
     """A run trained to the end (10 steps) on an npz file of its own."""
     tmp = tmp_path_factory.mktemp("finished")
     rng = np.random.default_rng(0)
     np.savez(tmp / "photos.npz", x=rng.integers(0, 256, (96, 16, 16, 3), dtype=np.uint8))
-    return finished_run(tmp, **{"optim.steps": 10, "data.dataset": f"npz:{tmp / 'photos.npz'}"})
+    return finished_run(
+        tmp, tiny_config("byol", **{"optim.steps": 10, "data.dataset": f"npz:{tmp / 'photos.npz'}"})
+    )
 
 
 def _break(store: RunStore, how: str) -> tuple[int | None, object]:

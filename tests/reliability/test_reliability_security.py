@@ -1,15 +1,15 @@
 """Security: user-typed names stay inside the runs directory, weights leave as safetensors, and
 configuration bounds every resource a run can take.
 
-(``..``, ``/`` and hidden run ids: tests/test_store.py; pickled checkpoints and CIFAR batches:
-tests/test_trainer.py, tests/test_data_torchvision.py, tests/test_reliability_files.py.)
+(``..``, ``/`` and hidden run ids: tests/unit/test_store.py; pickled checkpoints and CIFAR
+batches: tests/engine/test_trainer.py, tests/unit/test_data_torchvision.py,
+tests/reliability/test_reliability_files.py.)
 """
 
 from __future__ import annotations
 
 import pytest
 import torch
-from engine_helpers import tiny_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load as safetensors_load
@@ -53,7 +53,7 @@ def test_a_symlinked_run_is_neither_listed_nor_opened(tmp_path):
     assert secret.recorded_status()["state"] == "queued"  # untouched
 
 
-def test_exported_weights_are_safetensors_equal_to_the_backbone(tmp_path):
+def test_exported_weights_are_safetensors_equal_to_the_backbone(tmp_path, tiny_config):
     manager = JobManager(tmp_path / "runs", max_concurrent=1)
     try:
         run_id = manager.start(tiny_config(**{"optim.steps": 5}))
@@ -87,7 +87,7 @@ def test_configuration_bounds_the_resources_of_a_run(field, too_much):
     assert info.value.field == field and "is not allowed" in str(info.value)
 
 
-def test_at_most_max_concurrent_runs_train_the_rest_wait(tmp_path):
+def test_at_most_max_concurrent_runs_train_the_rest_wait(tmp_path, tiny_config):
     manager = JobManager(tmp_path / "runs", max_concurrent=1)
     try:
         ids = [manager.start(tiny_config(**{"optim.steps": 5, "seed": s})) for s in range(3)]

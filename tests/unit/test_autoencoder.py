@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from pretext_helpers import build, loss_drops, shapes_batch
 
 from sslcore.config import ConfigError
 from sslcore.objectives.autoencoder import Autoencoder, corrupt
@@ -32,7 +31,7 @@ def test_decoder_output_matches_the_image_size(size: int) -> None:
     assert decoder(torch.randn(2, 10)).shape == (2, 3, size, size)
 
 
-def test_reconstruction_targets_the_clean_image() -> None:
+def test_reconstruction_targets_the_clean_image(shapes_batch, build) -> None:
     objective = build(Autoencoder, denoising="gaussian", noise_std=0.5).eval()
     x = shapes_batch(4)
     visuals = objective.visuals(x)
@@ -41,13 +40,13 @@ def test_reconstruction_targets_the_clean_image() -> None:
     assert visuals["reconstruction"].images.shape == x.shape
 
 
-def test_mask_block_must_divide_the_image() -> None:
+def test_mask_block_must_divide_the_image(build) -> None:
     with pytest.raises(ConfigError, match="mask_block"):
         build(Autoencoder, size=16, denoising="mask", mask_block=5)
 
 
 @pytest.mark.parametrize("denoising", ["none", "mask"])
-def test_loss_decreases_on_a_fixed_batch(denoising: str) -> None:
+def test_loss_decreases_on_a_fixed_batch(denoising: str, build, loss_drops, shapes_batch) -> None:
     objective = build(Autoencoder, denoising=denoising)
     before, after = loss_drops(objective, shapes_batch(16), steps=10)
     assert after < 0.7 * before

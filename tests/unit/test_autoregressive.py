@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import torch
-from pretext_helpers import build, loss_drops, shapes_batch
 
 from sslcore.objectives.autoregressive import Autoregressive, quantize_pixels
 from sslcore.objectives.pixelcnn import PixelCNN
@@ -41,7 +40,7 @@ def test_quantisation_levels_and_resolution() -> None:
     assert quantize_pixels(torch.rand(2, 3, 16, 16), 8, 8).shape == (2, 3, 8, 8)
 
 
-def test_bits_per_dim_is_the_loss_in_bits() -> None:
+def test_bits_per_dim_is_the_loss_in_bits(build, shapes_batch) -> None:
     objective = build(Autoregressive, resolution=8)
     out = objective([shapes_batch(4)])
     bits = float(out.components["bits_per_dim"])
@@ -49,7 +48,7 @@ def test_bits_per_dim_is_the_loss_in_bits() -> None:
     assert bits <= math.log2(8) + 0.5  # starts near uniform over 8 levels
 
 
-def test_samples_are_drawn_pixel_by_pixel() -> None:
+def test_samples_are_drawn_pixel_by_pixel(shapes_batch, build) -> None:
     objective = build(Autoregressive, resolution=8, samples=2).eval()
     visuals = objective.visuals(shapes_batch(4))
     assert visuals["samples"].images.shape == (2, 3, 8, 8)
@@ -57,11 +56,11 @@ def test_samples_are_drawn_pixel_by_pixel() -> None:
     torch.testing.assert_close(levels, levels.round())  # values on the 8-level grid
 
 
-def test_resolution_never_exceeds_the_image() -> None:
+def test_resolution_never_exceeds_the_image(build) -> None:
     assert build(Autoregressive, size=8, resolution=16).resolution == 8
 
 
-def test_loss_decreases_on_a_fixed_batch() -> None:
+def test_loss_decreases_on_a_fixed_batch(build, loss_drops, shapes_batch) -> None:
     objective = build(Autoregressive, resolution=8)
     before, after = loss_drops(objective, shapes_batch(16), steps=10)
     assert after < 0.8 * before

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from engine_helpers import tiny_config
 
 from sslcore.classroom import (
     CLASSROOM_ENV,
@@ -87,7 +86,7 @@ def test_a_file_that_does_not_parse_or_is_missing_is_a_config_error(tmp_path: Pa
     ],
 )
 def test_check_config_names_the_setting_and_the_limit(
-    tmp_path: Path, changes: dict, field: str, words: str
+    tmp_path: Path, changes: dict, field: str, words: str, tiny_config
 ) -> None:
     policy = load_policy_text(tmp_path, TOML.format(root=tmp_path))
     config = tiny_config(**{"optim.steps": 10, "optim.batch_size": 16, **changes})
@@ -97,7 +96,7 @@ def test_check_config_names_the_setting_and_the_limit(
     assert words in str(caught.value)
 
 
-def test_a_run_within_the_limits_and_roots_passes(tmp_path: Path) -> None:
+def test_a_run_within_the_limits_and_roots_passes(tmp_path: Path, tiny_config) -> None:
     policy = load_policy_text(tmp_path, TOML.format(root=tmp_path))
     check_config(policy, tiny_config(**{"optim.steps": 10, "optim.batch_size": 16}))
     check_config(policy, tiny_config(**{"optim.steps": 10, "optim.batch_size": 16,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from pretext_helpers import build, loss_drops, shapes_batch
 
 from sslcore.objectives.colorization import Colorization, rgb_to_yuv, yuv_to_rgb
 
@@ -19,7 +18,7 @@ def test_yuv_round_trip_and_grey_has_no_chroma() -> None:
     torch.testing.assert_close(y, grey[:, :1])
 
 
-def test_backbone_sees_only_luminance() -> None:
+def test_backbone_sees_only_luminance(shapes_batch, build) -> None:
     objective = build(Colorization).eval()
     x = shapes_batch(4)
     y, _ = rgb_to_yuv(x)
@@ -30,12 +29,12 @@ def test_backbone_sees_only_luminance() -> None:
     assert set(visuals) == {"grey_input", "predicted_colour", "original"}
 
 
-def test_one_channel_data_is_refused() -> None:
+def test_one_channel_data_is_refused(build) -> None:
     with pytest.raises(ValueError, match="3 channels"):
         build(Colorization, channels=1)
 
 
-def test_loss_decreases_on_a_fixed_batch() -> None:
+def test_loss_decreases_on_a_fixed_batch(build, loss_drops, shapes_batch) -> None:
     objective = build(Colorization)
     before, after = loss_drops(objective, shapes_batch(16), steps=10)
     assert after < 0.7 * before

@@ -6,7 +6,6 @@ import math
 
 import pytest
 import torch
-from pretext_helpers import build, loss_drops, shapes_batch
 
 from sslcore.config import ConfigError
 from sslcore.objectives.jigsaw import Jigsaw, maximal_permutations
@@ -57,7 +56,7 @@ def test_gaps_and_jitter_shrink_and_move_tiles() -> None:
     assert len(set(tiles[:, 0].flatten().tolist())) > 1
 
 
-def test_shuffle_labels_index_the_permutation_applied() -> None:
+def test_shuffle_labels_index_the_permutation_applied(build, shapes_batch) -> None:
     objective = build(Jigsaw, gap=0, jitter=False)
     x = shapes_batch(6)
     shuffled, labels, tiles = objective.shuffle(x)
@@ -65,7 +64,7 @@ def test_shuffle_labels_index_the_permutation_applied() -> None:
     assert torch.equal(shuffled, expected)
 
 
-def test_impossible_settings_are_config_errors() -> None:
+def test_impossible_settings_are_config_errors(build) -> None:
     with pytest.raises(ConfigError, match="permutations"):
         build(Jigsaw, grid=2, permutations=25)
     with pytest.raises(ConfigError, match="gap"):
@@ -73,7 +72,7 @@ def test_impossible_settings_are_config_errors() -> None:
     assert math.factorial(4) == 24
 
 
-def test_loss_decreases_on_a_fixed_batch() -> None:
+def test_loss_decreases_on_a_fixed_batch(build, loss_drops, shapes_batch) -> None:
     objective = build(Jigsaw, permutations=8)
     before, after = loss_drops(objective, shapes_batch(32), steps=10)
     assert after < 0.5 * before

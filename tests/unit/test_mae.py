@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from pretext_helpers import SMALL_VIT, build, loss_drops, shapes_batch
 
 from sslcore.objectives.mae import MAE, masked_patch_loss, patch_targets, random_masking
 from sslcore.objectives.patches import patchify, unpatchify
@@ -44,15 +43,15 @@ def test_normalised_targets_have_zero_mean_unit_variance() -> None:
     torch.testing.assert_close(target.var(-1), torch.ones(2, 4), atol=1e-3, rtol=0)
 
 
-def test_encoder_sees_only_visible_patches() -> None:
-    objective = build(MAE, backbone=SMALL_VIT, mask_ratio=0.75)
+def test_encoder_sees_only_visible_patches(build, small_vit, shapes_batch) -> None:
+    objective = build(MAE, backbone=small_vit, mask_ratio=0.75)
     pred, mask, encoded = objective.reconstruct(shapes_batch(3))
     assert encoded.shape == (3, 1 + 4, 32)  # class token + 4 of 16 patches
     assert pred.shape == (3, 16, 4 * 4 * 3) and mask.shape == (3, 16)
 
 
-def test_visuals_paste_visible_patches_back() -> None:
-    objective = build(MAE, backbone=SMALL_VIT).eval()
+def test_visuals_paste_visible_patches_back(shapes_batch, build, small_vit) -> None:
+    objective = build(MAE, backbone=small_vit).eval()
     x = shapes_batch(2)
     visuals = objective.visuals(x)
     masked = patchify(visuals["masked"].images, 4)
@@ -62,7 +61,7 @@ def test_visuals_paste_visible_patches_back() -> None:
     assert visible.sum(1).tolist() == [4, 4]
 
 
-def test_loss_decreases_on_a_fixed_batch() -> None:
-    objective = build(MAE, backbone=SMALL_VIT, normalize_targets=False)
+def test_loss_decreases_on_a_fixed_batch(build, loss_drops, small_vit, shapes_batch) -> None:
+    objective = build(MAE, backbone=small_vit, normalize_targets=False)
     before, after = loss_drops(objective, shapes_batch(16), steps=10)
     assert after < 0.7 * before

@@ -9,7 +9,6 @@ and its CIFAR-10 heads, from the CLI, from Python and from the Setup page alike.
 from __future__ import annotations
 
 import pytest
-from engine_helpers import write_photos
 
 from dashboard.setup_url import build_config, recipe_overrides
 from sslcore.cli import build_parser
@@ -19,7 +18,7 @@ from sslcore.recipes import is_photographic, recipe_config
 
 
 @pytest.fixture
-def photos(tmp_path) -> str:
+def photos(tmp_path, write_photos) -> str:
     return write_photos(tmp_path / "photos.npz")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from pretext_helpers import build, loss_drops, shapes_batch
 
 from sslcore.config import ConfigError
 from sslcore.objectives.relative_position import NEIGHBOURS, RelativePosition, sample_pairs
@@ -24,12 +23,12 @@ def test_pairs_come_from_the_centre_and_the_labelled_neighbour() -> None:
     assert set(labels.tolist()) == set(range(8))
 
 
-def test_a_gap_that_leaves_no_patch_is_a_config_error() -> None:
+def test_a_gap_that_leaves_no_patch_is_a_config_error(build) -> None:
     with pytest.raises(ConfigError, match="gap"):
         build(RelativePosition, size=16, gap=4)
 
 
-def test_loss_decreases_on_a_fixed_batch() -> None:
+def test_loss_decreases_on_a_fixed_batch(build, loss_drops, shapes_batch) -> None:
     objective = build(RelativePosition)
     before, after = loss_drops(objective, shapes_batch(32), steps=10)
     assert after < 0.5 * before

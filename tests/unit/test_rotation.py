@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from pretext_helpers import build, loss_drops, shapes_batch
 
 from sslcore.objectives.rotation import ANGLES, Rotation, rotate_batch
 
@@ -22,7 +21,7 @@ def test_rotated_blocks_carry_their_angle() -> None:
     assert ANGLES == (0, 90, 180, 270)
 
 
-def test_embedding_is_the_unrotated_batch() -> None:
+def test_embedding_is_the_unrotated_batch(shapes_batch, build) -> None:
     objective = build(Rotation).eval()
     x = shapes_batch(4)
     out = objective([x])
@@ -30,14 +29,14 @@ def test_embedding_is_the_unrotated_batch() -> None:
     torch.testing.assert_close(out.embedding, objective.encode(x).detach())
 
 
-def test_visual_captions_name_true_and_predicted_angles() -> None:
+def test_visual_captions_name_true_and_predicted_angles(shapes_batch, build) -> None:
     objective = build(Rotation).eval()
     visuals = objective.visuals(shapes_batch(4))
     captions = visuals["rotations"].captions or []
     assert len(captions) == 16 and captions[4].startswith("true 90°, predicted ")
 
 
-def test_loss_decreases_on_a_fixed_batch() -> None:
+def test_loss_decreases_on_a_fixed_batch(build, loss_drops, shapes_batch) -> None:
     objective = build(Rotation)
     before, after = loss_drops(objective, shapes_batch(32), steps=10)
     assert after < 0.5 * before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from pretext_helpers import build, loss_drops, shapes_batch
 
 from sslcore.objectives.vqvae import VQVAE, codebook_perplexity, quantize, straight_through
 
@@ -26,7 +25,9 @@ def test_straight_through_passes_gradients_to_the_encoder() -> None:
     assert torch.equal(z_e.grad, torch.arange(8.0).view(4, 2))
 
 
-def test_reconstruction_gradient_reaches_the_backbone_through_the_quantiser() -> None:
+def test_reconstruction_gradient_reaches_the_backbone_through_the_quantiser(
+    build, shapes_batch
+) -> None:
     # With β = 0 the commitment term is silent and the codebook term reaches only the codebook,
     # so any gradient on the backbone came straight through the argmin from the decoder.
     objective = build(VQVAE, beta=0.0)
@@ -35,7 +36,7 @@ def test_reconstruction_gradient_reaches_the_backbone_through_the_quantiser() ->
     assert any(g is not None and g.abs().sum() > 0 for g in grads)
 
 
-def test_perplexity_is_bounded_by_the_codebook_size() -> None:
+def test_perplexity_is_bounded_by_the_codebook_size(build, shapes_batch) -> None:
     perplexity, usage = codebook_perplexity(torch.arange(8).repeat(3), size=16)
     assert abs(float(perplexity) - 8.0) < 1e-4 and float(usage) == 0.5
     one, _ = codebook_perplexity(torch.zeros(10, dtype=torch.long), size=16)
@@ -44,7 +45,7 @@ def test_perplexity_is_bounded_by_the_codebook_size() -> None:
     assert 1.0 <= float(out.components["perplexity"]) <= 16.0
 
 
-def test_dead_codes_are_moved_onto_encoder_outputs() -> None:
+def test_dead_codes_are_moved_onto_encoder_outputs(build, shapes_batch) -> None:
     objective = build(VQVAE, codebook_size=64, reset_dead_after=1)
     objective.train()
     out = objective([shapes_batch(2)])  # 2 images x 16 grid cells use at most 32 codes
@@ -56,7 +57,7 @@ def test_dead_codes_are_moved_onto_encoder_outputs() -> None:
     assert int(objective.idle_steps.max()) == 0
 
 
-def test_loss_decreases_on_a_fixed_batch() -> None:
+def test_loss_decreases_on_a_fixed_batch(build, loss_drops, shapes_batch) -> None:
     # The VQ-VAE's own terms must fall fast; the code prior's NLL, in the same loss, starts
     # near log K and learns on its own, more slowly (tests/engine/test_generative_samples.py).
     objective, x = build(VQVAE), shapes_batch(16)

@@ -1,9 +1,16 @@
-"""Small builders shared by the tests of the predictive and generative objectives."""
+"""Small builders for the tests of the predictive and generative objectives.
+
+``build(MAE, mask_ratio=0.75)`` is the objective on a small seeded backbone, ``shapes_batch()``
+the first training shapes, ``loss_drops(objective, x, steps)`` the classic "overfit one batch"
+check. Each fixture returns its function; ``small_vit`` is a one-block ViT for ``build``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 import torch
 from torch import Tensor
 
@@ -69,3 +76,27 @@ def loss_drops(
     before = fixed_loss(objective, x)
     train_steps(objective, x, steps, lr)
     return before, fixed_loss(objective, x)
+
+
+@pytest.fixture(name="shapes_batch", scope="session")
+def shapes_batch_fixture() -> Callable[..., Tensor]:
+    """``shapes_batch(n=32, size=16)``: the first training shapes, floats in [0, 1]."""
+    return shapes_batch
+
+
+@pytest.fixture(name="build", scope="session")
+def build_fixture() -> Callable[..., Objective]:
+    """``build(cls, size=16, channels=3, backbone=small convnet, **config)``: a seeded objective."""
+    return build
+
+
+@pytest.fixture(name="loss_drops", scope="session")
+def loss_drops_fixture() -> Callable[..., tuple[float, float]]:
+    """``loss_drops(objective, x, steps, lr=3e-3)``: (loss before, loss after) on one batch."""
+    return loss_drops
+
+
+@pytest.fixture(scope="session")
+def small_vit() -> BackboneConfig:
+    """A one-block ViT (width 32, two heads): a fast backbone for the masked-image methods."""
+    return SMALL_VIT
