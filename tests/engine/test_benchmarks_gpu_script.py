@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = [
     "--device", "cpu",
     "--backbone", "convnet",
@@ -23,18 +18,8 @@ TINY = [
 ROW = r"\| {name} \| ([\d,]+) \| (\d+\.\d\d) \|"
 
 
-def test_gpu_benchmark_prints_bare_and_trainer_rows_on_the_cpu() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "gpu.py"), *TINY],
-        cwd=ROOT,
-        env=dict(os.environ, OMP_NUM_THREADS="1"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+def test_gpu_benchmark_prints_bare_and_trainer_rows_on_the_cpu(run_benchmark) -> None:
+    out = run_benchmark("gpu.py", *TINY, timeout=300)
     assert "SimCLR convnet at 32x32, batch 8, fp32" in out
     assert "| loop | images/s | ratio |" in out
     bare = re.search(ROW.format(name="bare PyTorch loop"), out)
