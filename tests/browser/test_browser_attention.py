@@ -38,4 +38,5 @@ def test_the_attention_maps_of_a_vit_run_on_the_train_page(
     width = grid.locator("img").evaluate("img => img.naturalWidth")
     assert width == 6 * 160 + 5 * 2, width
     expect(page.get_by_text("Spread (entropy) at this step", exact=False)).to_be_visible()
+    heading.evaluate("el => el.scrollIntoView({block: 'start'})")  # the heading, then the maps
     shoot(page, "train-attention")
