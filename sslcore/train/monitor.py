@@ -138,17 +138,8 @@ class Monitor:
         for name, values in self.probe.factors.items():
             arrays[f"factor_{name}"] = values.numpy()
         store.save_embeddings(step, arrays)
-        if views is not None and self.tokenizer is None:
-            shown = torch.stack([v[:SHOWN_IMAGES] for v in views], dim=1).flatten(0, 1)
-            captions = [
-                f"image {i + 1}, view {j + 1}"
-                for i in range(min(SHOWN_IMAGES, len(views[0])))
-                for j in range(n_views)
-            ]
-            store.save_snapshot("views", step, to_uint8_hwc(shown), captions)
-            if originals is not None:
-                first = originals[:SHOWN_IMAGES].float() / 255
-                store.save_snapshot("originals", step, to_uint8_hwc(first))
+        if views is not None:
+            self.save_views(store, step, views, n_views, originals)
         objective.eval()
         sample = self.probe.images[:SHOWN_IMAGES].to(self.device)
         if self.tokenizer is None:
@@ -166,6 +157,29 @@ class Monitor:
             else:
                 store.save_snapshot(name, step, to_uint8_hwc(visual.images), visual.captions)
         return figures
+
+    def save_views(
+        self,
+        store: RunStore,
+        step: int,
+        views: list[Tensor],
+        n_views: int,
+        originals: Tensor | None = None,
+    ) -> None:
+        """Snapshot the first images' views at ``step`` (and, given ``originals``, the images
+        they were drawn from); nothing for text, whose views are the sentences themselves."""
+        if self.tokenizer is not None:
+            return
+        shown = torch.stack([v[:SHOWN_IMAGES] for v in views], dim=1).flatten(0, 1)
+        captions = [
+            f"image {i + 1}, view {j + 1}"
+            for i in range(min(SHOWN_IMAGES, len(views[0])))
+            for j in range(n_views)
+        ]
+        store.save_snapshot("views", step, to_uint8_hwc(shown), captions)
+        if originals is not None:
+            first = originals[:SHOWN_IMAGES].float() / 255
+            store.save_snapshot("originals", step, to_uint8_hwc(first))
 
     def _save_texts(self, store: RunStore, name: str, step: int, visual: TokenVisual) -> None:
         """Decode a text visual with the run's tokenizer, highlighted tokens ``⟦marked⟧``."""

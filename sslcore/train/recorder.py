@@ -6,6 +6,12 @@ run directory (:mod:`sslcore.store`), copies the figures to TensorBoard when ask
 monitor (kNN, embeddings, snapshots) on the steps it is due. Under torchrun only rank 0 writes:
 the other processes' stores discard what they are given, and their recorders (``main`` False)
 skip TensorBoard and the monitor.
+
+The first loss point comes first. The untrained network's record (step 0: the kNN of random
+features, its map, its pictures) costs as much as a few steps (embedding the probe set and the
+kNN bank); taken before the first step, it held back the first row a viewer waits for. So the
+untrained weights are kept aside (:meth:`Recorder.keep_initial`) and recorded right after the
+first step's row, together with that step's views (:meth:`Recorder.first_step`).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class Recorder:
         self.main = main
         self.monitor: Monitor | None = None
         self.scalars = Scalars(store.path, enabled=False)
+        self.initial: dict[str, Tensor] | None = None  # the untrained weights, until recorded
 
     def open(self, monitor: Monitor, tensorboard: bool, start: int) -> None:
         """Start recording from step ``start`` (a resume's TensorBoard log drops later steps)."""
@@ -78,6 +85,31 @@ class Recorder:
         figures = self.monitor.record(self.store, objective, step, views, n_views, originals)
         if figures:
             self.row({"step": step, "time": time.time(), **figures}, progress=False)
+
+    def keep_initial(self, objective: Objective) -> None:
+        """Keep a copy of the untrained weights, to record as step 0 after the first step."""
+        if self.monitor is not None and self.main:
+            self.initial = {k: v.detach().clone() for k, v in objective.state_dict().items()}
+
+    def first_step(
+        self, objective: Objective, views: list[Tensor], n_views: int, originals: Tensor
+    ) -> None:
+        """After the first step's row: the untrained network's record (step 0), then the views
+        of the first batch (step 1), so pictures show from the start rather than from the first
+        monitor step.
+
+        The objective takes the kept weights for the record and its trained ones back after
+        (both copied in place: the optimizer keeps its parameters).
+        """
+        if self.monitor is None or not self.main:
+            return
+        if self.initial is not None:
+            trained = {k: v.detach().clone() for k, v in objective.state_dict().items()}
+            objective.load_state_dict(self.initial)
+            self.monitor_step(objective, 0, None, n_views)
+            objective.load_state_dict(trained)
+            self.initial = None
+        self.monitor.save_views(self.store, 1, views, n_views, originals)
 
     def diverged(self, step: int, loss: float, lr: float) -> dict[str, Any]:
         message = (

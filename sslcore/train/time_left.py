@@ -7,6 +7,9 @@ cores for a moment. Multiplying the last window's step time by the steps left th
 (9 min 24 s, 4 min 31 s, 13 min 03 s on three successive rows of one run). Here the pace is
 measured over a stretch of steps long enough to hold those pauses in proportion: the wall time
 between two rows ``window_steps`` apart, divided by the steps between them.
+
+One rule for every reader: the Train page computes it from metrics.jsonl, the trainer for each
+row's and status.json's ``eta_s`` (the command line's progress line) through :class:`Pace`.
 """
 
 from __future__ import annotations
@@ -56,3 +59,21 @@ def time_left(
     if pace is None or not timed:
         return None
     return max(total_steps - int(timed[-1]["step"]), 0) * pace
+
+
+class Pace:
+    """The trainer's side of :func:`time_left`: the timed rows this process logged, as many as
+    the window needs."""
+
+    def __init__(self, window_steps: int = WINDOW_STEPS) -> None:
+        self.window_steps = window_steps
+        self.rows: list[dict[str, float]] = []
+
+    def time_left(self, row: Mapping[str, Any], total_steps: int) -> float:
+        """Seconds left after ``row`` (with ``step``, ``elapsed_s`` and ``step_time_s``)."""
+        self.rows.append({k: row[k] for k in ("step", "elapsed_s", "step_time_s")})
+        last = row["step"]
+        self.rows = [r for r in self.rows if last - r["step"] <= self.window_steps]
+        left = time_left(self.rows, total_steps, self.window_steps)
+        assert left is not None, "a timed row always gives a pace"
+        return left

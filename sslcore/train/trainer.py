@@ -4,8 +4,10 @@
 optimizer and schedule, the objective's own after-step (an EMA teacher's update).
 :meth:`Trainer.run` builds the run (data, objective, optimizer, :class:`TrainState`), then loops:
 honour pause and stop, take a step, and on the steps they are due log a metrics row, run the
-monitor and write a checkpoint. Everything written goes through the :class:`Recorder`;
-everything a resume needs is in the :class:`TrainState`.
+monitor and write a checkpoint. The first step is always logged, and its views saved, so a
+viewer sees a loss point and pictures within a second of Start; the untrained network's record
+(step 0) follows it (see :mod:`sslcore.train.recorder`). Everything written goes through the
+:class:`Recorder`; everything a resume needs is in the :class:`TrainState`.
 
 The trainer owns no UI and no thread: the job manager runs it in a background thread and talks to
 it through a :class:`RunControl`; the command line runs it in the foreground. Whether it is one
@@ -36,6 +38,7 @@ from sslcore.train.recorder import Recorder
 from sslcore.train.setup import Setup, build_setup
 from sslcore.train.steering import Steering
 from sslcore.train.strategy import Strategy, for_this_process
+from sslcore.train.time_left import Pace
 
 
 class Diverged(RuntimeError):
@@ -108,7 +111,7 @@ class Trainer:
             precision=str(self.autocast_dtype or "fp32").replace("torch.", ""),
         )
         if not resume:
-            self.recorder.monitor_step(objective, 0, None, objective.n_views)
+            self.recorder.keep_initial(objective)  # recorded as step 0 after the first row
         try:
             return self._loop(setup)
         except Diverged as err:
@@ -116,7 +119,7 @@ class Trainer:
 
     def _loop(self, setup: Setup) -> dict[str, Any]:
         every, total, state = self.config.monitor, self.config.optim.steps, setup.state
-        self.started = time.perf_counter()
+        self.started, self.pace = time.perf_counter(), Pace()
         save = functools.partial(state.save, self.store.checkpoint_path(), self.config, setup.image)
         for step in range(state.step, total):
             ended = self.steering.between_steps(step, state.scheduler, save)
@@ -124,8 +127,10 @@ class Trainer:
                 return self._finish(ended, step)
             batch, views, out = self.step(setup, step)
             done = state.step = step + 1
-            if due(done, every.log_every, total):
+            if due(done, every.log_every, total) or done == 1:  # a first point at once
                 self._log(setup, done, out)
+            if done == 1:
+                self.recorder.first_step(state.objective, views, len(views), batch)
             if due(done, every.eval_every, total):
                 self.recorder.monitor_step(state.objective, done, views, len(views), batch)
             if due(done, every.checkpoint_every, total):
@@ -183,7 +188,7 @@ class Trainer:
         }
         if out.embedding is not None:
             row["collapse_std"] = collapse_std(out.embedding)
-        row["eta_s"] = row["step_time_s"] * (total - done)
+        row["eta_s"] = self.pace.time_left(row, total)
         if not math.isfinite(row["loss"]):
             raise Diverged(done - 1, row["loss"])
         self.recorder.row(row)

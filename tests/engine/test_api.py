@@ -33,7 +33,7 @@ def test_a_run_from_train_to_backbone(runs_dir, tiny, short):
 
     metrics = run.metrics
     assert metrics["step"].is_unique  # the monitor's line of a step is merged into its row
-    assert metrics.dropna(subset=["loss"])["step"].tolist() == [5, 10, 15, 20]
+    assert metrics.dropna(subset=["loss"])["step"].tolist() == [1, 5, 10, 15, 20]
     assert metrics["knn_accuracy"].notna().sum() == 3  # steps 0, 10 and 20
     arrays = run.embeddings()
     assert arrays["features"].shape[0] == arrays["labels"].shape[0] == tiny["monitor.probe_size"]

@@ -94,7 +94,7 @@ def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(tmp_path, capsys,
     assert code == 0, err
     assert "\r" not in err
     lines = [line for line in err.splitlines() if line.startswith("step ")]
-    assert [line.split()[1] for line in lines] == ["5/10", "10/10"]
+    assert [line.split()[1] for line in lines] == ["1/10", "5/10", "10/10"]
     assert re.fullmatch(r"step 10/10  loss \d+\.\d{4}  \d+ img/s  ETA \d\d:\d\d", lines[-1])
 
 

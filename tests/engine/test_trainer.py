@@ -24,7 +24,7 @@ def test_a_run_writes_the_whole_run_directory(tmp_path, tiny_config, new_store):
     assert status["state"] == "finished" and status["step"] == 20
     rows = store.metrics()
     logged = [m for m in rows if "loss" in m]
-    assert [m["step"] for m in logged] == [5, 10, 15, 20]
+    assert [m["step"] for m in logged] == [1, 5, 10, 15, 20]  # the first step, then every 5
     for m in logged:
         assert {"lr", "images_per_s", "eta_s", "collapse_std", "data_time_s"} <= set(m)
         assert any(k.startswith("comp_") for k in m)
