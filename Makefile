@@ -30,9 +30,10 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(VENV)/bin/pytest -q
 
-# The inner loop: everything but the browser tests and the runs that train for tens of seconds.
+# The inner loop: the unit and engine tests, without the runs that train for tens of seconds
+# (marked slow). `make test` runs every folder: dashboard, browser and reliability too.
 test-fast: $(VENV)/.installed-test
-	$(VENV)/bin/pytest -q -m "not slow and not browser and not long"
+	$(VENV)/bin/pytest -q tests/unit tests/engine -m "not slow and not browser and not long"
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check sslcore dashboard tests benchmarks

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 TINY = [
     "--device", "cpu",
     "--backbone", "convnet",
@@ -18,6 +20,7 @@ TINY = [
 ROW = r"\| {name} \| ([\d,]+) \| (\d+\.\d\d) \|"
 
 
+@pytest.mark.slow  # out of make test-fast: a fresh interpreter and both loops, ~12 s
 def test_gpu_benchmark_prints_bare_and_trainer_rows_on_the_cpu(run_benchmark) -> None:
     out = run_benchmark("gpu.py", *TINY, timeout=300)
     assert "SimCLR convnet at 32x32, batch 8, fp32" in out

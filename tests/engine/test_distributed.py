@@ -202,6 +202,7 @@ def two_runs(tmp_path_factory) -> tuple[RunStore, RunStore]:
     return only_run(root / "two"), only_run(root / "one")
 
 
+@pytest.mark.slow  # out of make test-fast: two runs on two forked processes, ~20 s
 def test_two_processes_train_like_one_with_the_same_global_batch(two_runs):
     two, one = two_runs
     losses_two = [row["loss"] for row in two.metrics() if "loss" in row]
@@ -219,6 +220,7 @@ def test_two_processes_train_like_one_with_the_same_global_batch(two_runs):
         torch.testing.assert_close(weights_two[key], value, rtol=1e-4, atol=1e-6, msg=key)
 
 
+@pytest.mark.slow
 def test_the_run_directory_is_that_of_a_single_process_run(two_runs):
     two, one = two_runs
     status = two.status()

@@ -106,6 +106,7 @@ def test_load_backbone_attaches_its_preprocessing(convnet_run):
         assert torch.allclose(model(x[None]), lab(x[None]))
 
 
+@pytest.mark.slow  # out of make test-fast: training a resnet18 at 32 px, ~15 s
 def test_the_readme_lines_load_a_resnet_export_strictly_with_equal_features(
     resnet_run, tmp_path, capsys, monkeypatch
 ):
@@ -204,6 +205,7 @@ def test_loading_code_names_the_torchvision_builder_of_each_resnet(tiny_config):
     assert "torchvision.models.resnet50()" in loading_code(config, 3)
 
 
+@pytest.mark.slow
 def test_the_archive_holds_the_exported_files(resnet_run):
     import io
     import zipfile

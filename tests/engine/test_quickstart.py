@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "quickstart.ipynb"
@@ -13,6 +14,7 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "quickstart.ipynb"
 SHORT = "steps = 30\nbatch_size = 32\ntrain_size = 1000"
 
 
+@pytest.mark.slow  # out of make test-fast: a kernel and 30 steps, ~30 s
 def test_the_quickstart_notebook_runs(tmp_path):
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
