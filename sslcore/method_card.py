@@ -1,9 +1,9 @@
 """What a method is, for a reader: its family, views, papers, loss formula and the idea in a line.
 
 One card per registry name, assembled from what the engine already holds: the objective's class
-(family, views, modality, the docstring's first paragraph and its ``References:``) and
-:mod:`sslcore.objectives.formulas` (the loss in LaTeX and what keeps it from collapsing). The
-Learn page shows these cards, and every run directory keeps its method's card inside its run card
+(family, views, modality, the docstring's first paragraph and its ``References:``, the loss in
+LaTeX and what keeps it from collapsing: ``formula`` and ``prevents_collapse``). The Learn page
+shows these cards, and every run directory keeps its method's card inside its run card
 (:mod:`sslcore.run_card`), so a viewer never re-derives either.
 """
 
@@ -15,7 +15,6 @@ import sys
 from dataclasses import dataclass
 
 from sslcore.objectives import OBJECTIVES
-from sslcore.objectives.formulas import FORMULAS
 
 REFERENCE = re.compile(r"\[\d+\]")
 
@@ -33,8 +32,8 @@ class MethodCard:
         default_augment: the augmentation preset of its default recipe.
         idea: the first paragraph of its docstring, the method in a few sentences.
         papers: its references, one line each ("SimCLR, 2020, https://arxiv.org/abs/...").
-        formula: the loss in LaTeX (empty for a method whose formula is not written yet).
-        prevents_collapse: what keeps the embedding from collapsing to a point (idem).
+        formula: the loss in LaTeX.
+        prevents_collapse: what keeps the embedding from collapsing to a point.
     """
 
     name: str
@@ -66,7 +65,6 @@ def method_card(name: str) -> MethodCard:
     """
     cls = OBJECTIVES[name]
     doc = inspect.getdoc(cls) or ""
-    formula = FORMULAS.get(name)  # every objective has one (a test says so); a new one may not yet
     return MethodCard(
         name=name,
         title=cls.__name__,
@@ -76,8 +74,8 @@ def method_card(name: str) -> MethodCard:
         default_augment=cls.default_augment,
         idea=doc.split("\n\n")[0],
         papers=papers(doc),
-        formula=formula.latex if formula else "",
-        prevents_collapse=formula.prevents_collapse if formula else "",
+        formula=cls.formula,
+        prevents_collapse=cls.prevents_collapse,
     )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sslcore.augment import preset
 from sslcore.compatibility import objective_modality
-from sslcore.config import ConfigError, RunConfig, from_dict, to_dict
+from sslcore.config import ConfigError, OptimConfig, RunConfig, from_dict, to_dict
 from sslcore.data.catalog import dataset_info
 from sslcore.data.text_dataset import is_text_dataset
 from sslcore.objectives import OBJECTIVES
@@ -126,11 +126,18 @@ def augment_preset_for(objective: str, dataset: str) -> str:
 
 
 def method_overrides(objective: str, dataset: str) -> dict[str, Any]:
-    """The dotted overrides of ``objective``'s recipe on ``dataset`` (beyond its preset)."""
+    """The dotted overrides of ``objective``'s recipe on ``dataset`` (beyond its preset).
+
+    A class's recipe lists only what differs from the default config, yet every recipe sets
+    the learning rate and the batch size (the defaults unless it says otherwise): the Setup
+    page keeps the rest of the optimizer when the method changes, never the last one's rate.
+    """
     cls = OBJECTIVES[objective]
+    optim = OptimConfig()
+    rate = {"optim.lr": optim.lr, "optim.batch_size": optim.batch_size, **cls.recipe}
     if uses_photo_recipe(objective, dataset):
-        return {**cls.recipe, **PHOTO_RECIPE, **cls.photo_recipe}
-    return dict(cls.recipe)
+        return {**rate, **PHOTO_RECIPE, **cls.photo_recipe}
+    return rate
 
 
 def recipe_config(objective: str, base: RunConfig | None = None) -> RunConfig:

@@ -9,9 +9,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import ConfigError, Section, spec
+from sslcore.config import ConfigError, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.decoder import ConvDecoder
+from sslcore.objectives.fields import ObjectiveParams, decoder_width_field, mask_ratio_field
 from sslcore.objectives.image_metrics import psnr
 
 CORRUPTIONS = ("none", "gaussian", "mask")
@@ -75,17 +76,23 @@ class Autoencoder(Objective):
 
     name = "autoencoder"
     family = "generative"
+    formula = (
+        r"\mathcal{L} = \frac{1}{N} \sum_i \lVert x_i - d(e(\tilde{x}_i)) \rVert^2,"
+        r"\quad \tilde{x} = x \text{ or, denoising, } \text{corrupt}(x)"
+    )
+    prevents_collapse = (
+        "Reconstruction: the code must keep enough of the image to redraw it (the clean image, "
+        "when the encoder sees a corrupted one)."
+    )
     n_views = 1
     default_augment = "weak"
     recipe_measured = (
         "shape kNN 33.8% → 28.2% (not yet), random network → trained (learning test: "
         "convnet width 16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        _prefix = "objective.params."
+    class Config(ObjectiveParams):
         denoising: str = spec(
             "mask",
             "Corruption",
@@ -96,9 +103,7 @@ class Autoencoder(Objective):
         noise_std: float = spec(
             0.2, "Noise std", "Gaussian noise added to the input.", min=0.0, max=1.0, step=0.05
         )
-        mask_ratio: float = spec(
-            0.5, "Mask ratio", "Share of blocks blanked out.", min=0.0, max=0.95, step=0.05
-        )
+        mask_ratio: float = mask_ratio_field(0.5, "Share of blocks blanked out.")
         mask_block: int = spec(
             4,
             "Mask block (pixels)",
@@ -106,9 +111,7 @@ class Autoencoder(Objective):
             min=1,
             max=32,
         )
-        decoder_width: int = spec(
-            128, "Decoder width", "Channels of the decoder's first grid.", min=16, max=512, step=16
-        )
+        decoder_width: int = decoder_width_field()
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

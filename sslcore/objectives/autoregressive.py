@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
+from sslcore.config import spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.fields import ObjectiveParams, samples_field
 from sslcore.objectives.image_metrics import bits_per_dim
 from sslcore.objectives.pixelcnn import PixelCNN
 
@@ -76,17 +77,25 @@ class Autoregressive(Objective):
 
     name = "autoregressive"
     family = "generative"
+    formula = (
+        r"\mathcal{L} = -\sum_i \log p_\theta\big(x_i \mid x_{<i},\, h\big),\;"
+        r" h = f(x) \text{ or, with probability } p_{\text{uncond}},\ \text{a learned } \varnothing"
+        r"\qquad \text{bits/dim} = \frac{\mathcal{L}}{D \ln 2}"
+    )
+    prevents_collapse = (
+        "Likelihood: every pixel must be predicted from the ones before it. The causal "
+        "convolutions see only a few earlier pixels, so the whole-image summary h must carry "
+        "the shape, its colour and its place; a constant h cannot help predict them."
+    )
     n_views = 1
     default_augment = "weak"
     recipe_measured = (
         "shape kNN 33.8% → 26.4% (not yet), random network → trained (learning test: "
         "convnet width 16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        _prefix = "objective.params."
+    class Config(ObjectiveParams):
         levels: int = spec(
             8, "Intensity levels", "Values per channel after quantisation.", min=2, max=256
         )
@@ -103,9 +112,7 @@ class Autoregressive(Objective):
         layers: int = spec(
             5, "PixelCNN layers", "Masked 3x3 layers after the 7x7 input one.", min=1, max=20
         )
-        samples: int = spec(
-            6, "Samples shown", "Images drawn pixel by pixel for the visuals.", min=1, max=32
-        )
+        samples: int = samples_field(6, "Images drawn pixel by pixel for the visuals.")
         uncond_prob: float = spec(
             0.1,
             "Condition dropout",

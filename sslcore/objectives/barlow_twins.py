@@ -8,9 +8,9 @@ import torch
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
+from sslcore.config import spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
-from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field, projector
+from sslcore.objectives.fields import WideProjectorParams, projector
 from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 
 
@@ -63,6 +63,15 @@ class BarlowTwins(Objective):
 
     name = "barlow_twins"
     family = "redundancy"
+    formula = (
+        r"\mathcal{L} = \sum_i (1 - C_{ii})^2 + \lambda \sum_i \sum_{j \neq i} C_{ij}^2"
+        r"\qquad C_{ij} = \frac{\sum_b z^A_{b,i} z^B_{b,j}}"
+        r"{\sqrt{\sum_b (z^A_{b,i})^2}\sqrt{\sum_b (z^B_{b,j})^2}}"
+    )
+    prevents_collapse = (
+        "Redundancy reduction: the cross-correlation is pushed towards the identity, so every "
+        "dimension must carry its own information."
+    )
     n_views = 2
     default_augment = "byol"
     photo_measured = (
@@ -73,7 +82,6 @@ class BarlowTwins(Objective):
         "shape kNN 33.8% → 40.6%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # lightly's CIFAR-10 projector (two layers, 2048 wide) and transforms, but the lab's AdamW:
     # lightly's SGD (0.06 x batch/128) took Barlow Twins far below the random network in a CPU
     # budget, lightly's own run as well (cifar10_dev, 250 steps of 256, random network 39.1% kNN:
@@ -89,10 +97,9 @@ class BarlowTwins(Objective):
     }
 
     @dataclass(frozen=True)
-    class Config(Section):
+    class Config(WideProjectorParams):
         """Barlow Twins' hyperparameters."""
 
-        _prefix = "objective.params."
         redundancy_weight: float = spec(
             5e-3,
             "Redundancy weight λ",
@@ -101,9 +108,6 @@ class BarlowTwins(Objective):
             max=1.0,
             log=True,
         )
-        proj_hidden_dim: int = hidden_dim_field(1024)
-        proj_out_dim: int = out_dim_field(1024)
-        proj_layers: int = layers_field(3)
 
     def __init__(self, backbone: Backbone, config: BarlowTwins.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

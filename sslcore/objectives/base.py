@@ -53,16 +53,27 @@ class Visual:
 
 
 class Objective(nn.Module):
-    """Base class of every self-supervised objective.
+    r"""Base class of every self-supervised objective.
 
     Subclasses set the class attributes, define a frozen dataclass ``Config`` of their
-    hyperparameters (fields made with :func:`sslcore.config.spec`, so the UI can build a form),
-    and implement :meth:`forward`. The backbone is ``self.backbone``; its output ``h`` is the
-    representation that kNN, probes and the embedding map use.
+    hyperparameters (an :class:`~sslcore.objectives.fields.ObjectiveParams` whose fields carry
+    their UI label and range, so the UI can build a form), and implement :meth:`forward`. The
+    backbone is ``self.backbone``; its output ``h`` is the representation that kNN, probes and
+    the embedding map use. The docstring's first paragraph, its ``References:``, ``formula``
+    and ``prevents_collapse`` make the method's card (:mod:`sslcore.method_card`).
+
+    Formulas are written from the papers (FORMULAS.md in the design notes) in one notation:
+    views :math:`x_1, x_2` of an image (for text: tokens :math:`x_t` of a sentence); backbone
+    :math:`f`; projector :math:`g`; predictor :math:`q`; :math:`z = g(f(x))`;
+    :math:`\mathrm{sim}(a, b) = a^\top b / (\lVert a\rVert \lVert b\rVert)`;
+    :math:`\mathrm{sg}` stop-gradient; :math:`\tau` a temperature; :math:`N` images per batch.
     """
 
     name: ClassVar[str]
     family: ClassVar[str]
+    # The loss in LaTeX, and what keeps its embedding from collapsing (the Learn page, run cards).
+    formula: ClassVar[str]
+    prevents_collapse: ClassVar[str]
     n_views: ClassVar[int]
     Config: ClassVar[type]
     # Backbone names this method works with; None means every backbone.
@@ -71,9 +82,11 @@ class Objective(nn.Module):
     modality: ClassVar[str] = "image"
     # The augmentation preset its default recipe uses.
     default_augment: ClassVar[str] = "simclr"
-    # Default recipe overrides as dotted RunConfig paths, e.g. {"optim.lr": 1e-3}.
+    # Its default recipe: dotted RunConfig paths whose value differs from the default config's
+    # (the preset above applied), e.g. {"optim.lr": 1e-3}; a test keeps out the ones that do not.
     recipe: ClassVar[dict[str, Any]] = {}
-    # What changes on real photographs, over sslcore.recipes.PHOTO_RECIPE (siamese families).
+    # What changes on real photographs, over sslcore.recipes.PHOTO_RECIPE (siamese families);
+    # again only values that differ from what they override.
     photo_recipe: ClassVar[dict[str, Any]] = {}
     # What each recipe reached here, from BENCHMARKS.md (the Learn page shows it).
     recipe_measured: ClassVar[str] = ""

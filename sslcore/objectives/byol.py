@@ -9,14 +9,13 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
 from sslcore.objectives.ema import cosine_momentum, ema_update, momentum_copy
 from sslcore.objectives.fields import (
+    EMAParams,
+    ProjectorWidths,
     hidden_dim_field,
-    momentum_end_field,
-    momentum_field,
     out_dim_field,
 )
 
@@ -69,6 +68,15 @@ class BYOL(Objective):
 
     name = "byol"
     family = "distillation"
+    formula = (
+        r"\mathcal{L} = \left\lVert \frac{p}{\lVert p \rVert} - \frac{z'}{\lVert z' \rVert}"
+        r"\right\rVert_2^2 = 2 - 2\,\mathrm{sim}(p, z')"
+        r"\qquad \xi \leftarrow \tau\,\xi + (1-\tau)\,\theta"
+    )
+    prevents_collapse = (
+        "No negatives: an asymmetry does it. A predictor on the online side and a slow "
+        "(EMA) target network that gets no gradient."
+    )
     n_views = 2
     default_augment = "byol"
     photo_measured = (
@@ -79,7 +87,6 @@ class BYOL(Objective):
         "shape kNN 33.8% → 28.0% (not yet; 51.6% after 1,500 steps), random network → "
         "trained (learning test: convnet width 16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # lightly's SGD (0.06, weight decay 5e-4) for its −sim loss, in the units of 2 − 2·sim, and
     # its CIFAR-10 benchmark's constant target momentum without warm-up.
     photo_recipe = {
@@ -90,12 +97,9 @@ class BYOL(Objective):
     }
 
     @dataclass(frozen=True)
-    class Config(Section):
-        """BYOL's hyperparameters."""
+    class Config(ProjectorWidths, EMAParams):
+        """BYOL's hyperparameters: the target's momentum and the heads' widths."""
 
-        _prefix = "objective.params."
-        momentum: float = momentum_field(0.99)
-        momentum_end: float = momentum_end_field()
         proj_hidden_dim: int = hidden_dim_field(1024)
         proj_out_dim: int = out_dim_field(256)
 

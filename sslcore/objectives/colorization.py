@@ -9,9 +9,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.decoder import ConvDecoder
+from sslcore.objectives.fields import ObjectiveParams, decoder_width_field
 from sslcore.objectives.image_metrics import psnr
 
 # ITU-R BT.601 luma weights and the YUV chroma scales.
@@ -65,6 +65,8 @@ class Colorization(Objective):
 
     name = "colorization"
     family = "generative"
+    formula = r"\mathcal{L} = \frac{1}{N} \sum_i \lVert ab_i - h(L_i) \rVert^2"
+    prevents_collapse = "Prediction of the colour channels from the lightness channel."
     n_views = 1
     # No colour jitter or grayscale: the colours are the target.
     default_augment = "weak"
@@ -72,14 +74,10 @@ class Colorization(Objective):
         "shape kNN 49.0% → 31.0% on grey input (not yet), random network → trained "
         "(learning test: convnet width 16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        _prefix = "objective.params."
-        decoder_width: int = spec(
-            128, "Decoder width", "Channels of the decoder's first grid.", min=16, max=512
-        )
+    class Config(ObjectiveParams):
+        decoder_width: int = decoder_width_field()
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

@@ -10,16 +10,11 @@ from torch import Tensor, nn
 from torchvision.ops import roi_align
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import ConfigError, Section, spec
+from sslcore.config import ConfigError, spec
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
 from sslcore.objectives.ema import cosine_momentum, ema_update, momentum_copy
-from sslcore.objectives.fields import (
-    hidden_dim_field,
-    layers_field,
-    momentum_end_field,
-    momentum_field,
-)
+from sslcore.objectives.fields import EMAParams, hidden_dim_field, layers_field
 from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 
 
@@ -131,6 +126,10 @@ def local_crops(
     return crops
 
 
+def _temperature_field(default: float, label: str, help: str) -> float:
+    return spec(default, label, help, min=0.01, max=1.0, step=0.01)  # type: ignore[no-any-return]
+
+
 def check_accepts_size(backbone: Backbone, channels: int, size: int) -> None:
     """Raise ConfigError unless ``backbone`` can embed ``size`` x ``size`` images (local crops)."""
     was_training = backbone.training
@@ -178,6 +177,15 @@ class DINO(Objective):
 
     name = "dino"
     family = "distillation"
+    formula = (
+        r"\mathcal{L} = \sum_{x \neq x'} -P_t(x)^\top \log P_s(x')"
+        r"\qquad P_s = \mathrm{softmax}\!\big(g_s(x')/\tau_s\big),\;"
+        r"P_t = \mathrm{softmax}\!\big((g_t(x) - c)/\tau_t\big)"
+    )
+    prevents_collapse = (
+        "Centring (subtract a running mean c) and sharpening (τ_t < τ_s) balance each other: "
+        "centring alone collapses to uniform, sharpening alone to one dimension."
+    )
     n_views = 2
     default_augment = "byol"
     photo_measured = (
@@ -188,7 +196,6 @@ class DINO(Objective):
         "shape kNN 33.8% → 34.6%, random network → trained (learning test: convnet width 16, "
         "300 steps of 128; under its 2-point margin)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # lightly's CIFAR-10 head widths (2048 wide, K = 2048) and global crops of 40-100%.
     photo_recipe = {
         "objective.params.proj_hidden_dim": 2048,
@@ -198,10 +205,9 @@ class DINO(Objective):
     }
 
     @dataclass(frozen=True)
-    class Config(Section):
-        """DINO's hyperparameters."""
+    class Config(EMAParams):
+        """DINO's hyperparameters: the teacher's momentum, the head, temperatures, centring."""
 
-        _prefix = "objective.params."
         out_dim: int = spec(
             1024,
             "Prototypes K",
@@ -219,29 +225,14 @@ class DINO(Objective):
             max=1024,
             step=8,
         )
-        student_temperature: float = spec(
-            0.1,
-            "Student temperature τ_s",
-            "Softmax temperature of the student.",
-            min=0.01,
-            max=1.0,
-            step=0.01,
+        student_temperature: float = _temperature_field(
+            0.1, "Student temperature τ_s", "Softmax temperature of the student."
         )
-        teacher_temperature: float = spec(
-            0.04,
-            "Teacher temperature τ_t",
-            "Lower than the student's: sharpening.",
-            min=0.01,
-            max=1.0,
-            step=0.01,
+        teacher_temperature: float = _temperature_field(
+            0.04, "Teacher temperature τ_t", "Lower than the student's: sharpening."
         )
-        warmup_teacher_temperature: float = spec(
-            0.04,
-            "Teacher temperature at start",
-            "τ_t rises linearly from this during the warm-up.",
-            min=0.01,
-            max=1.0,
-            step=0.01,
+        warmup_teacher_temperature: float = _temperature_field(
+            0.04, "Teacher temperature at start", "τ_t rises linearly from this during the warm-up."
         )
         teacher_warmup: float = spec(
             0.0,
@@ -265,8 +256,6 @@ class DINO(Objective):
             "BatchNorm in the head",
             "On for convnets (lightly's CIFAR-10 head); the paper's ViT head has none (3 layers).",
         )
-        momentum: float = momentum_field(0.99)
-        momentum_end: float = momentum_end_field()
         local_crops: int = spec(
             0,
             "Local crops",

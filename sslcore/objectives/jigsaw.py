@@ -12,8 +12,9 @@ import torch
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import ConfigError, Section, spec
+from sslcore.config import ConfigError, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.fields import ObjectiveParams, gap_field, jitter_field
 from sslcore.objectives.pretext_classifier import classifier_head, head_hidden_field, pretext_loss
 from sslcore.objectives.tiles import cut_tiles, inverse_permutation, place_tiles
 
@@ -70,17 +71,19 @@ class Jigsaw(Objective):
 
     name = "jigsaw"
     family = "predictive"
+    formula = r"\mathcal{L} = -\log p_\theta\big(\pi \mid \text{tiles}_\pi\big)"
+    prevents_collapse = (
+        "A classification target: the network must recognise which permutation shuffled the tiles."
+    )
     n_views = 1
     default_augment = "weak"
     recipe_measured = (
         "shape kNN 33.8% → 45.2%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        _prefix = "objective.params."
+    class Config(ObjectiveParams):
         grid: int = spec(2, "Grid", "Tiles per side (2 or 3).", min=2, max=3)
         permutations: int = spec(
             24,
@@ -89,10 +92,8 @@ class Jigsaw(Objective):
             min=2,
             max=1000,
         )
-        gap: int = spec(
-            3, "Gap (pixels)", "How much smaller a tile is than its cell.", min=0, max=16
-        )
-        jitter: bool = spec(True, "Jitter", "Place each tile at a random offset in its cell.")
+        gap: int = gap_field(3, "tile")
+        jitter: bool = jitter_field("tile")
         head_hidden: int = head_hidden_field(256)
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:

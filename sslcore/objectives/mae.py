@@ -9,8 +9,9 @@ import torch
 from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import ConfigError, Section, spec
+from sslcore.config import ConfigError, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.fields import ObjectiveParams, mask_ratio_field
 from sslcore.objectives.image_metrics import psnr
 from sslcore.objectives.patches import patchify, unpatchify
 
@@ -132,6 +133,13 @@ class MAE(Objective):
 
     name = "mae"
     family = "generative"
+    formula = (
+        r"\mathcal{L} = \frac{1}{|M|} \sum_{p \in M} \lVert x_p - \hat{x}_p \rVert^2"
+        r"\quad M = \text{the masked patches (75\%)}"
+    )
+    prevents_collapse = (
+        "Reconstruction of what was hidden: the encoder sees only the visible patches."
+    )
     n_views = 1
     compatible_backbones = ("vit_tiny",)
     default_augment = "mae"
@@ -146,9 +154,7 @@ class MAE(Objective):
     recipe = {
         "optim.lr": 1.5e-3,
         "optim.weight_decay": 0.05,
-        "optim.batch_size": 128,
         "optim.warmup_steps": 20,
-        "augment.preset": "mae",
         "backbone.name": "vit_tiny",
         "backbone.vit_dim": 128,
         "backbone.vit_depth": 4,
@@ -156,15 +162,9 @@ class MAE(Objective):
     }
 
     @dataclass(frozen=True)
-    class Config(Section):
-        _prefix = "objective.params."
-        mask_ratio: float = spec(
-            0.75,
-            "Mask ratio",
-            "Share of patches hidden from the encoder.",
-            min=0.1,
-            max=0.95,
-            step=0.05,
+    class Config(ObjectiveParams):
+        mask_ratio: float = mask_ratio_field(
+            0.75, "Share of patches hidden from the encoder.", min=0.1
         )
         decoder_dim: int = spec(
             128, "Decoder width", "Token width of the decoder.", min=32, max=512, step=32

@@ -9,9 +9,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
 from sslcore.data.text_tokenizers import MASK, PAD, SPECIAL_TOKENS
 from sslcore.objectives.base import ImageSpec, StepOutput, Visual
+from sslcore.objectives.fields import ObjectiveParams, mask_ratio_field
 from sslcore.objectives.text_parts import (
     TEXT_RECIPE,
     TextObjective,
@@ -81,21 +81,27 @@ class MLM(TextObjective):
 
     name = "mlm"
     family = "predictive"
+    formula = (
+        r"\mathcal{L} = -\frac{1}{|M|} \sum_{i \in M} \log p_\theta\big(x_i \mid \tilde{x}\big)"
+        r"\qquad M = \text{15\% of the tokens; in } \tilde{x}\text{: 80\% [MASK], 10\% random, "
+        r"10\% kept}"
+    )
+    prevents_collapse = (
+        "A prediction target: the hidden words must be guessed from both sides, and a "
+        "constant output cannot name them. Perplexity exp(ℒ) shows how well it guesses."
+    )
     n_views = 1
     recipe = TEXT_RECIPE | {"objective.params.mask_ratio": 0.4}
 
     @dataclass(frozen=True)
-    class Config(Section):
+    class Config(ObjectiveParams):
         """MLM's hyperparameters."""
 
-        _prefix = "objective.params."
-        mask_ratio: float = spec(
+        mask_ratio: float = mask_ratio_field(
             0.15,
-            "Mask ratio",
             "Share of the tokens of each sentence hidden and predicted (BERT: 0.15).",
             min=0.05,
             max=0.8,
-            step=0.05,
         )
 
     def __init__(self, backbone: Backbone, config: MLM.Config, image: ImageSpec) -> None:

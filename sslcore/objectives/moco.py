@@ -9,16 +9,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.ema import ema_update, momentum_copy
 from sslcore.objectives.fields import (
-    hidden_dim_field,
-    layers_field,
+    ProjectorParams,
+    TemperatureParams,
+    memory_size_field,
     momentum_field,
-    out_dim_field,
     projector,
-    temperature_field,
 )
 from sslcore.objectives.queue import FeatureQueue
 from sslcore.objectives.similarity import similarity_matrix_visual
@@ -78,6 +76,14 @@ class MoCo(Objective):
 
     name = "moco"
     family = "contrastive"
+    formula = (
+        r"\mathcal{L} = -\log \frac{\exp(q \cdot k^{+}/\tau)}"
+        r"{\exp(q \cdot k^{+}/\tau) + \sum_{i=1}^{K} \exp(q \cdot k_i/\tau)}"
+        r"\qquad \xi \leftarrow m\,\xi + (1-m)\,\theta"
+    )
+    prevents_collapse = (
+        "Negatives from a queue of K earlier keys, made by a slowly moving momentum encoder."
+    )
     n_views = 2
     default_augment = "simclr"
     photo_measured = (
@@ -88,26 +94,15 @@ class MoCo(Objective):
         "shape kNN 33.8% → 50.4%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        """MoCo's hyperparameters."""
+    class Config(ProjectorParams, TemperatureParams):
+        """MoCo's hyperparameters: SimCLR's, a constant key-encoder momentum and the queue."""
 
-        _prefix = "objective.params."
-        temperature: float = temperature_field(0.2)
         momentum: float = momentum_field(0.99, rises=False)
-        queue_size: int = spec(
-            4096,
-            "Queue size",
-            "Keys of earlier batches kept as negatives (MoCo v2: 65536).",
-            min=16,
-            max=262144,
-            step=256,
+        queue_size: int = memory_size_field(
+            4096, "Queue size", "Keys of earlier batches kept as negatives (MoCo v2: 65536)."
         )
-        proj_hidden_dim: int = hidden_dim_field(512)
-        proj_out_dim: int = out_dim_field(128)
-        proj_layers: int = layers_field(2)
 
     def __init__(self, backbone: Backbone, config: MoCo.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

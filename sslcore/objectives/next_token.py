@@ -9,9 +9,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
+from sslcore.config import spec
 from sslcore.data.text_tokenizers import PAD, SPECIAL_TOKENS
 from sslcore.objectives.base import ImageSpec, StepOutput, Visual
+from sslcore.objectives.fields import ObjectiveParams
 from sslcore.objectives.text_parts import (
     TEXT_RECIPE,
     TextObjective,
@@ -68,14 +69,21 @@ class NextToken(TextObjective):
 
     name = "next_token"
     family = "generative"
+    formula = (
+        r"\mathcal{L} = -\frac{1}{T} \sum_{t=1}^{T} \log p_\theta\big(x_t \mid x_{<t}\big)"
+        r"\qquad \text{perplexity} = e^{\mathcal{L}}"
+    )
+    prevents_collapse = (
+        "A prediction target: every token is guessed from the ones before it (a causal mask "
+        "hides the future), so the model must learn how the language goes on."
+    )
     n_views = 1
     recipe = TEXT_RECIPE | {"optim.weight_decay": 0.1}
 
     @dataclass(frozen=True)
-    class Config(Section):
+    class Config(ObjectiveParams):
         """Next-token prediction's hyperparameters (the sampling ones only change the pictures)."""
 
-        _prefix = "objective.params."
         sample_temperature: float = spec(
             0.8,
             "Sampling temperature",

@@ -9,15 +9,13 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.fields import (
-    hidden_dim_field,
-    layers_field,
-    out_dim_field,
+    ProjectorParams,
+    TemperatureParams,
+    memory_size_field,
     projector,
-    temperature_field,
 )
 from sslcore.objectives.queue import FeatureQueue
 from sslcore.objectives.ranks import ONE_PROCESS, Ranks
@@ -84,6 +82,14 @@ class NNCLR(Objective):
 
     name = "nnclr"
     family = "contrastive"
+    formula = (
+        r"\ell_i = -\log \frac{\exp(\mathrm{sim}(\mathrm{NN}(z_i, Q), z_i^{+})/\tau)}"
+        r"{\sum_{k} \exp(\mathrm{sim}(\mathrm{NN}(z_i, Q), z_k^{+})/\tau)}"
+    )
+    prevents_collapse = (
+        "Negatives, as in SimCLR; the positive is the nearest neighbour in a queue Q of past "
+        "projections, which brings in variety no augmentation makes."
+    )
     n_views = 2
     default_augment = "simclr"
     photo_measured = (
@@ -94,27 +100,18 @@ class NNCLR(Objective):
         "shape kNN 33.8% → 56.2%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # lightly's CIFAR-10 projector (2048 wide, 256 out); the predictor shares its width.
     photo_recipe = {"objective.params.proj_hidden_dim": 2048, "objective.params.proj_out_dim": 256}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        """NNCLR's hyperparameters."""
+    class Config(ProjectorParams, TemperatureParams):
+        """NNCLR's hyperparameters: SimCLR's and the support set."""
 
-        _prefix = "objective.params."
-        temperature: float = temperature_field(0.2)
-        support_size: int = spec(
+        support_size: int = memory_size_field(
             4096,
             "Support set size",
             "Past projections searched for each view's nearest neighbour (paper: 98304).",
-            min=16,
-            max=262144,
-            step=256,
         )
-        proj_hidden_dim: int = hidden_dim_field(512)
-        proj_out_dim: int = out_dim_field(128)
-        proj_layers: int = layers_field(2)
 
     def __init__(self, backbone: Backbone, config: NNCLR.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

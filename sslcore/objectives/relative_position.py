@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import ConfigError, Section, spec
+from sslcore.config import ConfigError
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.fields import ObjectiveParams, gap_field, jitter_field
 from sslcore.objectives.pretext_classifier import classifier_head, head_hidden_field, pretext_loss
 from sslcore.objectives.tiles import cut_tiles
 
@@ -69,21 +70,22 @@ class RelativePosition(Objective):
 
     name = "relative_position"
     family = "predictive"
+    formula = (
+        r"\mathcal{L} = -\log p_\theta\big(k \mid f(\text{centre}), f(\text{neighbour}_k)\big),"
+        r"\quad k \in \{1, \dots, 8\}"
+    )
+    prevents_collapse = "A classification target: where is the second patch relative to the first?"
     n_views = 1
     default_augment = "weak"
     recipe_measured = (
         "shape kNN 33.8% → 45.0%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        _prefix = "objective.params."
-        gap: int = spec(
-            2, "Gap (pixels)", "How much smaller a patch is than its grid cell.", min=0, max=16
-        )
-        jitter: bool = spec(True, "Jitter", "Shift each patch at random inside its cell.")
+    class Config(ObjectiveParams):
+        gap: int = gap_field(2, "patch")
+        jitter: bool = jitter_field("patch")
         head_hidden: int = head_hidden_field(512)
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:

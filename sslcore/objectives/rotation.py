@@ -8,8 +8,8 @@ import torch
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.fields import ObjectiveParams
 from sslcore.objectives.pretext_classifier import classifier_head, head_hidden_field, pretext_loss
 
 ANGLES = (0, 90, 180, 270)
@@ -49,17 +49,22 @@ class Rotation(Objective):
 
     name = "rotation"
     family = "predictive"
+    formula = (
+        r"\mathcal{L} = -\frac{1}{4} \sum_{r \in \{0°, 90°, 180°, 270°\}}"
+        r" \log p_\theta\big(r \mid \mathrm{rot}(x, r)\big)"
+    )
+    prevents_collapse = (
+        "A classification target: a constant output cannot tell the four rotations apart."
+    )
     n_views = 1
     default_augment = "weak"
     recipe_measured = (
         "digit kNN 92.5% → 95.0% on digits, random network → trained (learning test: "
         "convnet width 16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        _prefix = "objective.params."
+    class Config(ObjectiveParams):
         head_hidden: int = head_hidden_field(256)
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:

@@ -9,15 +9,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
-from sslcore.objectives.fields import (
-    hidden_dim_field,
-    layers_field,
-    out_dim_field,
-    projector,
-    temperature_field,
-)
+from sslcore.objectives.fields import ProjectorParams, TemperatureParams, projector
 from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 from sslcore.objectives.similarity import pair_similarities, similarity_matrix_visual
 
@@ -77,6 +70,15 @@ class SimCLR(Objective):
 
     name = "simclr"
     family = "contrastive"
+    formula = (
+        r"\ell(i,j) = -\log \frac{\exp(\mathrm{sim}(z_i, z_j)/\tau)}"
+        r"{\sum_{k \neq i} \exp(\mathrm{sim}(z_i, z_k)/\tau)}"
+        r"\qquad \mathcal{L} = \frac{1}{2N} \sum_{\text{views } i} \ell(i, j(i))"
+    )
+    prevents_collapse = (
+        "Negatives: the other 2N−2 views of the batch push every image away from the others, "
+        "so the embedding cannot shrink to a point."
+    )
     n_views = 2
     default_augment = "simclr"
     photo_measured = (
@@ -87,17 +89,10 @@ class SimCLR(Objective):
         "shape kNN 33.8% → 67.4%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        """SimCLR's hyperparameters."""
-
-        _prefix = "objective.params."
-        temperature: float = temperature_field(0.2)
-        proj_hidden_dim: int = hidden_dim_field(512)
-        proj_out_dim: int = out_dim_field(128)
-        proj_layers: int = layers_field(2)
+    class Config(ProjectorParams, TemperatureParams):
+        """SimCLR's hyperparameters: the temperature and the projector."""
 
     def __init__(self, backbone: Backbone, config: SimCLR.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

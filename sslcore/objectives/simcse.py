@@ -9,9 +9,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section
 from sslcore.objectives.base import ImageSpec, StepOutput, Visual
-from sslcore.objectives.fields import temperature_field
+from sslcore.objectives.fields import TemperatureParams, temperature_field
 from sslcore.objectives.similarity import pair_similarities, similarity_matrix_visual
 from sslcore.objectives.text_parts import TEXT_RECIPE, TextObjective, text_backbone
 
@@ -68,6 +67,17 @@ class SimCSE(TextObjective):
 
     name = "simcse"
     family = "contrastive"
+    formula = (
+        r"\ell_i = -\log \frac{\exp(\mathrm{sim}(h_i, h_i^{+})/\tau)}"
+        r"{\sum_{j=1}^{N} \exp(\mathrm{sim}(h_i, h_j^{+})/\tau)}"
+        r"\qquad h_i, h_i^{+} = f(x_i) \text{ under two dropout masks},\; \tau = 0.05"
+    )
+    prevents_collapse = (
+        "Negatives: the other sentences of the batch. The paper's only augmentation is "
+        "dropout: the same sentence, seen twice through different dropout masks, must find "
+        "itself. From a random network that is too easy, so the lab's recipe also shows each "
+        "view a different random span of the paragraph."
+    )
     n_views = 2
     recipe = TEXT_RECIPE | {
         "augment.preset": "custom",
@@ -76,10 +86,9 @@ class SimCSE(TextObjective):
     }
 
     @dataclass(frozen=True)
-    class Config(Section):
+    class Config(TemperatureParams):
         """SimCSE's hyperparameters."""
 
-        _prefix = "objective.params."
         temperature: float = temperature_field(0.05)
 
     def __init__(self, backbone: Backbone, config: SimCSE.Config, image: ImageSpec) -> None:

@@ -9,10 +9,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
+from sslcore.config import spec
 from sslcore.heads import mlp_head
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
-from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field, projector
+from sslcore.objectives.fields import ProjectorParams, layers_field, out_dim_field, projector
 
 
 def simsiam_loss(
@@ -61,6 +61,15 @@ class SimSiam(Objective):
 
     name = "simsiam"
     family = "distillation"
+    formula = (
+        r"\mathcal{L} = \tfrac{1}{2} D\big(p_1, \mathrm{sg}(z_2)\big)"
+        r" + \tfrac{1}{2} D\big(p_2, \mathrm{sg}(z_1)\big)"
+        r"\qquad D(p, z) = -\mathrm{sim}(p, z)"
+    )
+    prevents_collapse = (
+        "The stop-gradient (helped by the predictor). Remove it and the outputs collapse to a "
+        "constant: the std of the normalised projections drops to ~0."
+    )
     n_views = 2
     default_augment = "simclr"
     photo_measured = (
@@ -71,7 +80,6 @@ class SimSiam(Objective):
         "shape kNN 33.8% → 24.8% (not yet; 35.8% after 1,500 steps), random network → "
         "trained (learning test: convnet width 16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # The paper's CIFAR-10 heads (its §B), as lightly's benchmark builds them, and its crops.
     photo_recipe = {
         "objective.params.proj_layers": 2,
@@ -82,11 +90,9 @@ class SimSiam(Objective):
     }
 
     @dataclass(frozen=True)
-    class Config(Section):
+    class Config(ProjectorParams):
         """SimSiam's hyperparameters and its two collapse switches."""
 
-        _prefix = "objective.params."
-        proj_hidden_dim: int = hidden_dim_field(512)
         proj_out_dim: int = out_dim_field(512)
         proj_layers: int = layers_field(3)
         pred_hidden_dim: int = spec(

@@ -9,9 +9,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
+from sslcore.config import spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput
-from sslcore.objectives.fields import hidden_dim_field, layers_field, out_dim_field, projector
+from sslcore.objectives.fields import WideProjectorParams, projector
 from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 
 
@@ -88,6 +88,15 @@ class VICReg(Objective):
 
     name = "vicreg"
     family = "redundancy"
+    formula = (
+        r"\mathcal{L} = \lambda\, s(Z, Z') + \mu\,[v(Z) + v(Z')] + \nu\,[c(Z) + c(Z')]"
+        r"\qquad v(Z) = \frac{1}{d}\sum_j \max\!\big(0, \gamma - \sqrt{\mathrm{Var}(z^j)"
+        r" + \epsilon}\big)"
+    )
+    prevents_collapse = (
+        "The variance term keeps each dimension's spread above γ; the covariance term "
+        "decorrelates the dimensions."
+    )
     n_views = 2
     default_augment = "byol"
     photo_measured = (
@@ -98,7 +107,6 @@ class VICReg(Objective):
         "shape kNN 33.8% → 49.0%, random network → trained (learning test: convnet width "
         "16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128}
     # lightly's transforms, the lab's AdamW and projector (lightly has no CIFAR-10 VICReg in its
     # benchmark). Measured on cifar10_dev (250 steps of 256, random network 39.1% kNN): this
     # 48.8%; lightly's example's plain SGD 0.06 with a two-layer 2048-wide head 48.1%; AdamW
@@ -111,10 +119,9 @@ class VICReg(Objective):
     }
 
     @dataclass(frozen=True)
-    class Config(Section):
+    class Config(WideProjectorParams):
         """VICReg's hyperparameters."""
 
-        _prefix = "objective.params."
         invariance_weight: float = _weight_field(
             25.0, "Invariance weight λ", "Weight of the mean squared distance between views."
         )
@@ -124,9 +131,6 @@ class VICReg(Objective):
         covariance_weight: float = _weight_field(
             1.0, "Covariance weight ν", "Weight of the squared off-diagonal covariances."
         )
-        proj_hidden_dim: int = hidden_dim_field(1024)
-        proj_out_dim: int = out_dim_field(1024)
-        proj_layers: int = layers_field(3)
 
     def __init__(self, backbone: Backbone, config: VICReg.Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

@@ -9,10 +9,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
-from sslcore.config import Section, spec
+from sslcore.config import spec
 from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.code_prior import CodePrior
 from sslcore.objectives.decoder import GridDecoder, upsampling_steps
+from sslcore.objectives.fields import ObjectiveParams, decoder_width_field, samples_field
 from sslcore.objectives.image_metrics import psnr
 
 
@@ -104,17 +105,24 @@ class VQVAE(Objective):
 
     name = "vqvae"
     family = "generative"
+    formula = (
+        r"\mathcal{L} = \lVert x - \hat{x} \rVert^2 + \lVert \mathrm{sg}[z_e] - e \rVert^2"
+        r" + \beta \lVert z_e - \mathrm{sg}[e] \rVert^2"
+        r" - \frac{1}{g^2} \sum_i \log p_\psi\big(k_i \mid k_{<i}\big)"
+        r"\quad k = \text{the chosen codes (only the prior } p_\psi \text{ learns from them)}"
+    )
+    prevents_collapse = (
+        "Reconstruction through a discrete codebook; perplexity shows how many codes are used."
+    )
     n_views = 1
     default_augment = "weak"
     recipe_measured = (
         "shape kNN 33.8% → 35.4% (marginal), random network → trained (learning test: "
         "convnet width 16, 300 steps of 128)"
     )
-    recipe = {"optim.lr": 2e-3, "optim.batch_size": 128, "augment.preset": "weak"}
 
     @dataclass(frozen=True)
-    class Config(Section):
-        _prefix = "objective.params."
+    class Config(ObjectiveParams):
         codebook_size: int = spec(
             128, "Codebook size K", "Number of codebook entries.", min=2, max=4096
         )
@@ -122,9 +130,7 @@ class VQVAE(Objective):
         beta: float = spec(
             0.25, "Commitment β", "Weight of ‖z_e − sg[e]‖².", min=0.0, max=10.0, step=0.05
         )
-        decoder_width: int = spec(
-            128, "Decoder width", "Channels of the decoder's first grid.", min=16, max=512
-        )
+        decoder_width: int = decoder_width_field()
         reset_dead_after: int = spec(
             50, "Reset unused codes after", "Steps without use before an entry is moved onto "
             "an encoder output; 0 never resets.", min=0, max=100000
@@ -136,10 +142,9 @@ class VQVAE(Objective):
             3, "Prior layers", "Masked 3x3 layers of the prior after its 5x5 input one.", min=1,
             max=12,
         )  # fmt: skip
-        samples: int = spec(
-            8, "Samples shown", "Code grids drawn from the prior and decoded, for the visuals.",
-            min=1, max=32,
-        )  # fmt: skip
+        samples: int = samples_field(
+            8, "Code grids drawn from the prior and decoded, for the visuals."
+        )
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

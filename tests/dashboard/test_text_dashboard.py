@@ -115,7 +115,7 @@ def test_compare_lists_the_perplexity(runs_dir, text_run):
 def test_learn_has_the_text_cards_formulas_and_lesson(runs_dir, text_run):
     from dashboard.lessons import LESSONS
     from dashboard.setup_url import build_config, recipe_overrides
-    from sslcore.objectives.formulas import FORMULAS
+    from sslcore.objectives import OBJECTIVES
 
     at = page_app("learn", text_run[1]).run()
     assert any("Masked words or contrastive sentences?" in h.value for h in at.subheader)
@@ -123,7 +123,7 @@ def test_learn_has_the_text_cards_formulas_and_lesson(runs_dir, text_run):
     assert any("2 views per sentence · augmentations: dropout only" in c.value for c in at.caption)
     latex = "\n".join(x.value for x in at.latex)
     for name in ("mlm", "next_token", "simcse"):
-        assert FORMULAS[name].latex in latex
+        assert OBJECTIVES[name].formula in latex
         config = build_config(recipe_overrides(name))  # "Try" gives a setup that runs as it is
         assert config.data.dataset == "stdlib_docs" and config.backbone.name == "text_transformer"
     (lesson,) = [lesson for lesson in LESSONS if "contrastive sentences" in lesson.title]

@@ -12,7 +12,7 @@ from sslcore.config import RunConfig
 from sslcore.data.shapes import COLOUR_NAMES, SHAPE_NAMES, colour_swatches
 from sslcore.lifecycle import create_run
 from sslcore.method_card import method_card, papers
-from sslcore.objectives.formulas import FORMULAS
+from sslcore.objectives import OBJECTIVES
 from sslcore.run_card import CARD_FILE, build_card, card_from_dict, read_card
 from sslcore.store import RunStore
 
@@ -28,7 +28,7 @@ def test_the_default_runs_card_says_what_the_run_is() -> None:
     size = card.factor("size")
     assert size is not None and (size.kind, size.values) == ("continuous", ())
     assert card.method.name == "simclr" and card.method.family == "contrastive"
-    assert card.method.formula == FORMULAS["simclr"].latex
+    assert card.method.formula == OBJECTIVES["simclr"].formula
     assert card.method.papers == ("SimCLR, 2020, https://arxiv.org/abs/2002.05709",)
     assert card.recipe.data.startswith("shapes") and card.recipe.overrides
     assert card.backbone.name == "convnet" and card.backbone.parameters > 10_000
