@@ -18,6 +18,8 @@ from sslcore.backbones.base import Backbone
 from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 
 FAMILIES = ("contrastive", "distillation", "redundancy", "predictive", "generative")
+# How a recipe's result on shapes was measured (tests/engine/test_objectives_learn.py).
+LEARNING_TEST = "random network → trained (learning test: convnet width 16, 300 steps of 128)"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class Objective(nn.Module):
     compatible_backbones: ClassVar[tuple[str, ...] | None] = None
     # What it learns from: "image" batches (B, C, H, W) or "text" token ids (B, L).
     modality: ClassVar[str] = "image"
-    # The augmentation preset its default recipe uses.
+    # The augmentation preset its default recipe uses (SimCLR's unless it says otherwise).
     default_augment: ClassVar[str] = "simclr"
     # Its default recipe: dotted RunConfig paths whose value differs from the default config's
     # (the preset above applied), e.g. {"optim.lr": 1e-3}; a test keeps out the ones that do not.

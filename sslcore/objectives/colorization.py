@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslcore.backbones.base import Backbone
-from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.base import LEARNING_TEST, ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.decoder import ConvDecoder
 from sslcore.objectives.fields import ObjectiveParams, decoder_width_field
 from sslcore.objectives.image_metrics import psnr
@@ -70,10 +70,7 @@ class Colorization(Objective):
     n_views = 1
     # No colour jitter or grayscale: the colours are the target.
     default_augment = "weak"
-    recipe_measured = (
-        "shape kNN 49.0% → 31.0% on grey input (not yet), random network → trained "
-        "(learning test: convnet width 16, 300 steps of 128)"
-    )
+    recipe_measured = f"shape kNN 49.0% → 31.0% on grey input (not yet), {LEARNING_TEST}"
 
     @dataclass(frozen=True)
     class Config(ObjectiveParams):

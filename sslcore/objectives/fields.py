@@ -172,7 +172,7 @@ class WideProjectorParams(ProjectorParams):
     proj_layers: int = layers_field(3)
 
 
-def projector(in_dim: int, config: Any, last_batch_norm: bool = False) -> nn.Sequential:
+def projector(in_dim: int, config: ProjectorParams, last_batch_norm: bool = False) -> nn.Sequential:
     """The projector g that a Config's ``proj_hidden_dim``, ``proj_out_dim`` and ``proj_layers``
     describe: Linear-BN-ReLU blocks ending in a plain Linear (SimCLR, MoCo v2, Barlow Twins,
     VICReg), or in a BatchNorm without scale and shift (``last_batch_norm``: NNCLR, SimSiam)."""

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.base import LEARNING_TEST, ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.ema import ema_update, momentum_copy
 from sslcore.objectives.fields import (
     ProjectorParams,
@@ -85,15 +85,11 @@ class MoCo(Objective):
         "Negatives from a queue of K earlier keys, made by a slowly moving momentum encoder."
     )
     n_views = 2
-    default_augment = "simclr"
     photo_measured = (
         "cifar10_dev kNN 44.9% (lightly's recipe 45.1%, random network 39.1%), convnet, "
         "250 steps of 256"
     )
-    recipe_measured = (
-        "shape kNN 33.8% → 50.4%, random network → trained (learning test: convnet width "
-        "16, 300 steps of 128)"
-    )
+    recipe_measured = f"shape kNN 33.8% → 50.4%, {LEARNING_TEST}"
 
     @dataclass(frozen=True)
     class Config(ProjectorParams, TemperatureParams):

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.base import LEARNING_TEST, ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.fields import ObjectiveParams
 from sslcore.objectives.pretext_classifier import classifier_head, head_hidden_field, pretext_loss
 
@@ -58,10 +58,7 @@ class Rotation(Objective):
     )
     n_views = 1
     default_augment = "weak"
-    recipe_measured = (
-        "digit kNN 92.5% → 95.0% on digits, random network → trained (learning test: "
-        "convnet width 16, 300 steps of 128)"
-    )
+    recipe_measured = f"digit kNN 92.5% → 95.0% on digits, {LEARNING_TEST}"
 
     @dataclass(frozen=True)
     class Config(ObjectiveParams):

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslcore.backbones.base import Backbone
-from sslcore.objectives.base import ImageSpec, Objective, StepOutput, Visual
+from sslcore.objectives.base import LEARNING_TEST, ImageSpec, Objective, StepOutput, Visual
 from sslcore.objectives.fields import ProjectorParams, TemperatureParams, projector
 from sslcore.objectives.ranks import ONE_PROCESS, Ranks
 from sslcore.objectives.similarity import pair_similarities, similarity_matrix_visual
@@ -80,15 +80,11 @@ class SimCLR(Objective):
         "so the embedding cannot shrink to a point."
     )
     n_views = 2
-    default_augment = "simclr"
     photo_measured = (
         "cifar10_dev kNN 46.8% (lightly's recipe 44.9%, random network 39.1%), convnet, "
         "250 steps of 256"
     )
-    recipe_measured = (
-        "shape kNN 33.8% → 67.4%, random network → trained (learning test: convnet width "
-        "16, 300 steps of 128)"
-    )
+    recipe_measured = f"shape kNN 33.8% → 67.4%, {LEARNING_TEST}"
 
     @dataclass(frozen=True)
     class Config(ProjectorParams, TemperatureParams):

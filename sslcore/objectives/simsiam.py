@@ -11,7 +11,7 @@ from torch import Tensor
 from sslcore.backbones.base import Backbone
 from sslcore.config import spec
 from sslcore.heads import mlp_head
-from sslcore.objectives.base import ImageSpec, Objective, StepOutput
+from sslcore.objectives.base import LEARNING_TEST, ImageSpec, Objective, StepOutput
 from sslcore.objectives.fields import ProjectorParams, layers_field, out_dim_field, projector
 
 
@@ -71,15 +71,11 @@ class SimSiam(Objective):
         "constant: the std of the normalised projections drops to ~0."
     )
     n_views = 2
-    default_augment = "simclr"
     photo_measured = (
         "cifar10_dev kNN 41.7% (lightly's recipe 41.2%, random network 39.1%), convnet, "
         "250 steps of 256"
     )
-    recipe_measured = (
-        "shape kNN 33.8% → 24.8% (not yet; 35.8% after 1,500 steps), random network → "
-        "trained (learning test: convnet width 16, 300 steps of 128)"
-    )
+    recipe_measured = f"shape kNN 33.8% → 24.8% (not yet; 35.8% after 1,500 steps), {LEARNING_TEST}"
     # The paper's CIFAR-10 heads (its §B), as lightly's benchmark builds them, and its crops.
     photo_recipe = {
         "objective.params.proj_layers": 2,
