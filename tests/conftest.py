@@ -3,10 +3,13 @@
 On CI, property tests draw the same examples every run (no flakes). The folders (``unit``,
 ``engine``, ``dashboard``, ``browser``, ``reliability``) share tiny runs that train in seconds
 (``tiny_config``, ``new_store``, ``finished_text_run``), a way to wait for a background run
-(``wait_until``), and a real ``ssl-lab`` server (``lab_server``, ``serve_lab``) with the system
-Chromium (``browser``, ``new_tab``). Tests take these as fixtures and import no helper module:
-a helper that returns a value the test calls (``tiny_config("byol")``) is a session fixture
-returning the function.
+(``wait_until``), a benchmark script run end to end at a tiny size (``run_benchmark``), and a
+real ``ssl-lab`` server (``lab_server``, ``serve_lab``) with the system Chromium (``browser``,
+``new_tab``). What one folder alone needs is in its own ``conftest.py`` (``unit``: the pretext
+builders; ``browser``: reading a Streamlit page).
+
+Tests take these as fixtures and import no helper module, no other test and no benchmark: a
+helper the test calls (``tiny_config("byol")``) is a session fixture returning the function.
 """
 
 from __future__ import annotations
