@@ -11,22 +11,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
-from sslcore import api
 
 PROJECTOR_FONT = "125%"  # of the browser's 16 px: 20 px, read from the back of a classroom
 
 
-@st.cache_resource(show_spinner=False)
-def _warm_up_projection() -> bool:
-    """Compile UMAP's kernels once per server process, in the background (about 11 s)."""
-    api.warm_up_umap()
-    return True
-
-
 def begin(title: str, intro: str) -> None:
-    """Attach the session to the URL, start the background warm-up, draw the title and intro."""
+    """Attach the session to the URL, draw the title and intro."""
     state.attach()
-    _warm_up_projection()
     st.sidebar.toggle(
         "Projector mode",
         key=state.PROJECTOR,

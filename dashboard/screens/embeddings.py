@@ -35,6 +35,9 @@ def choose_method() -> str:
         "Map", list(METHODS), format_func=METHODS.get, horizontal=True, key=state.MAP_METHOD
     )
     if method == "umap" and not api.umap_ready():
+        # Compiled when first asked for, not when the lab starts: beside a run's first steps
+        # the compile tripled the time from Start to the first loss point (BENCHMARKS.md).
+        api.warm_up_umap()
         st.caption("UMAP is compiling on first use (about 15 s): showing PCA meanwhile.")
         return "pca"
     return method

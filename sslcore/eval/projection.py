@@ -17,8 +17,10 @@ step. Matching the spread keeps every frame the size of the first.
 
 UMAP (McInnes et al. 2018, https://arxiv.org/abs/1802.03426) compiles its kernels with numba on
 first use (tens of seconds per process here). :func:`warm_up` pays that in a background thread
-when the lab starts; :func:`is_warm` says when a fit will no longer compile, so
-a page can show PCA meanwhile instead of blocking. All fits share one lock (numba compilation and
+when a page first asks for a UMAP map (not when the lab starts: the compile holds a core and
+the GIL, and beside a run's first steps it tripled the time to the first loss point);
+:func:`is_warm` says when a fit will no longer compile, so a page can show PCA meanwhile
+instead of blocking. All fits share one lock (numba compilation and
 UMAP's internals are not safe to run twice at once) and are seeded, so a layout is reproducible.
 """
 
