@@ -2,8 +2,8 @@
 
 The server and the browser themselves (``lab_server``, ``browser``, ``new_tab``) are in the
 suite's ``conftest.py``; these read what a page shows (``plotted_points``, ``run_in_url``),
-act on it (``choose``, ``open_page``), wait for it (``wait_for``) and keep a picture
-(``shoot``). Each fixture returns its function: ``choose(page, "Dataset", "shapes")``.
+act on it (``choose``, ``open_page``, ``start_on_train``), wait for it (``wait_for``) and keep a
+picture (``shoot``). Each fixture returns its function: ``choose(page, "Dataset", "shapes")``.
 """
 
 from __future__ import annotations
@@ -70,6 +70,18 @@ def run_in_url(page, timeout_ms: int = 20_000) -> str:
     """The run id the page keeps in its URL, waiting for it (it is written just after Start)."""
     page.wait_for_function(RUN_IN_URL, timeout=timeout_ms)
     return page.evaluate(RUN_IN_URL)
+
+
+def start_on_train(page, lab_server: str, query: str) -> None:
+    """Open the Train page with a setup in the URL (``query``) and press Start."""
+    page.goto(f"{lab_server}/train?{query}")
+    page.get_by_text("Train and watch it learn").wait_for()
+    page.get_by_role("button", name="Start a new run").click()
+
+
+@pytest.fixture(name="start_on_train", scope="session")
+def start_on_train_fixture() -> Callable[..., None]:
+    return start_on_train
 
 
 @pytest.fixture(name="plotted_points", scope="session")

@@ -97,13 +97,11 @@ def test_a_lesson_in_the_browser(
 
 
 def test_a_text_run_in_the_browser(
-    lab_server: str, browser, new_tab, wait_for, plotted_points, run_in_url, shoot
+    lab_server: str, browser, new_tab, start_on_train, wait_for, plotted_points, run_in_url, shoot
 ) -> None:
     """Straight to the Train page with the setup in the URL: Start, loss points, guesses."""
     page = new_tab(browser)
-    page.goto(f"{lab_server}/train?{TEXT_RUN}")
-    page.get_by_text("Train and watch it learn").wait_for()
-    page.get_by_role("button", name="Start a new run").click()
+    start_on_train(page, lab_server, TEXT_RUN)
     page.get_by_text("Documents per second").wait_for()  # the text run's progress
     wait_for(lambda: plotted_points(page, "Loss") >= 2, 60, "the loss chart")
     first = plotted_points(page, "Loss")

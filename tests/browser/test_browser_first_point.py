@@ -19,12 +19,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_first_step_brings_a_loss_point_the_views_and_a_knn_point(
-    lab_server: str, browser, new_tab, wait_for, plotted_points, run_in_url, shoot
+    lab_server: str, browser, new_tab, start_on_train, wait_for, plotted_points, run_in_url, shoot
 ) -> None:
     page = new_tab(browser)
-    page.goto(f"{lab_server}/train?{FIRST_STEPS}")
-    page.get_by_text("Train and watch it learn").wait_for()
-    page.get_by_role("button", name="Start a new run").click()
+    start_on_train(page, lab_server, FIRST_STEPS)
     assert run_in_url(page)
     wait_for(lambda: plotted_points(page, "Loss") >= 1, 240, "the first loss point")
     page.get_by_text("The views the model sees (step 1)").first.wait_for(timeout=240_000)
