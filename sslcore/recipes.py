@@ -24,7 +24,7 @@ from sslcore.augment import preset
 from sslcore.compatibility import objective_modality
 from sslcore.config import ConfigError, OptimConfig, RunConfig, from_dict, to_dict
 from sslcore.data.catalog import dataset_info
-from sslcore.data.text_dataset import is_text_dataset
+from sslcore.data.modality import modality_named
 from sslcore.objectives import OBJECTIVES
 
 PHOTO_FAMILIES = ("contrastive", "distillation", "redundancy")
@@ -96,10 +96,8 @@ def augment_preset_dict(name: str) -> dict[str, Any]:
 def dataset_for(objective: str, dataset: str) -> str:
     """``dataset`` if it suits the objective's modality, else the default data of that modality
     (``stdlib_docs`` for the text objectives, the default image set for the others)."""
-    text = objective_modality(objective) == "text"
-    if text == is_text_dataset(dataset):
-        return dataset
-    return "stdlib_docs" if text else str(to_dict(RunConfig())["data"]["dataset"])
+    wanted = objective_modality(objective)
+    return dataset if modality_named(dataset) is wanted else wanted.default_dataset
 
 
 def is_photographic(dataset: str) -> bool:

@@ -29,6 +29,7 @@ from sslcore.backbones import parameter_count
 from sslcore.config import ConfigError, RunConfig, from_dict
 from sslcore.data import dataset_info
 from sslcore.data.info import DatasetInfo
+from sslcore.data.modality import Modality, modality_called
 from sslcore.data.shapes import FACTOR_KINDS, FACTOR_VALUES, colour_swatches
 from sslcore.method_card import MethodCard, method_card
 from sslcore.recipes import RecipeCard, recipe_cards, uses_photo_recipe
@@ -146,7 +147,7 @@ def _factors(info: DatasetInfo) -> tuple[Factor, ...]:
     )
 
 
-def _data_card(config: RunConfig, text: bool) -> DataCard:
+def _data_card(config: RunConfig, modality: Modality) -> DataCard:
     data = config.data
     try:
         info: DatasetInfo | None = dataset_info(data.dataset)
@@ -154,10 +155,7 @@ def _data_card(config: RunConfig, text: bool) -> DataCard:
         info = None
     return DataCard(
         dataset=data.dataset,
-        channels=None if text or info is None else info.channels,
-        image_size=None if text else data.image_size,
-        tokenizer=data.tokenizer if text else None,
-        context_length=data.context_length if text else None,
+        **modality.card_shape(data, None if info is None else info.channels),
         classes=info.classes if info is not None else (),
         factors=_factors(info) if info is not None else (),
     )
@@ -167,8 +165,7 @@ def build_card(config: RunConfig) -> RunCard:
     """The card of a run of ``config``, from the registries and the dataset's card (no images
     are read, no model is built: the parameters are counted on the meta device)."""
     method = method_card(config.objective.name)
-    text = method.modality == "text"
-    data = _data_card(config, text)
+    data = _data_card(config, modality_called(method.modality))
     photo = uses_photo_recipe(config.objective.name, data.dataset)
     recipes = recipe_cards(config.objective.name)
     recipe = recipes[-1] if photo and len(recipes) > 1 else recipes[0]

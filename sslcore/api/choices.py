@@ -12,10 +12,10 @@ import numpy as np
 import torch
 
 from sslcore.augment import build_augmenter, preset, preview
-from sslcore.compatibility import TEXT_BACKBONES, objective_modality
+from sslcore.compatibility import objective_modality
 from sslcore.config import AugmentConfig, DataConfig
 from sslcore.data import DATASET_NAMES, load_dataset
-from sslcore.data.text_dataset import is_text_dataset
+from sslcore.data.modality import TEXT, modality_named
 from sslcore.method_card import MethodCard, loss_source, method_card, method_doc, method_names
 from sslcore.objectives import OBJECTIVES
 from sslcore.recipes import (
@@ -66,7 +66,7 @@ def recipes(name: str) -> list[RecipeCard]:
 
 def modality(name: str) -> str:
     """What the objective ``name`` learns from: ``image`` or ``text``."""
-    return objective_modality(name)
+    return objective_modality(name).name
 
 
 def hyperparameters(name: str) -> type | None:
@@ -83,7 +83,7 @@ def compatible_backbones(name: str) -> tuple[str, ...] | None:
 
 def is_text_backbone(name: str) -> bool:
     """Whether backbone ``name`` reads token ids (and so suits only the text objectives)."""
-    return name in TEXT_BACKBONES
+    return TEXT.accepts_backbone(name)
 
 
 def augment_preset(name: str) -> AugmentConfig:
@@ -141,3 +141,8 @@ def text_views(
     return [
         (decode(row.tolist()), [decode(v[i].tolist()) for v in views]) for i, row in enumerate(ids)
     ]
+
+
+def is_text_dataset(name: str) -> bool:
+    """Whether ``data.dataset`` names text (``stdlib_docs`` or ``text:<path>``)."""
+    return modality_named(name) is TEXT

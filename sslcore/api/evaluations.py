@@ -13,8 +13,8 @@ from typing import Any
 from sslcore import eval_jobs
 from sslcore.checkpoint import export_safetensors
 from sslcore.data import DATASET_NAMES
+from sslcore.data.modality import modality_called
 from sslcore.eval.perplexity import LANGUAGE_MODELS
-from sslcore.eval.run_eval import PROTOCOLS, TEXT_PROTOCOLS
 from sslcore.eval_jobs import EvaluationBusy
 from sslcore.export import export_archive
 from sslcore.export.torchvision_format import SUPPORTED
@@ -37,15 +37,16 @@ __all__ = [
 def protocols(card: RunCard) -> list[str]:
     """The protocols that apply to the run: every image one but perplexity for images; for
     text kNN, linear, collapse, and perplexity when the method is a language model."""
-    if card.modality != "text":
-        return [p for p in PROTOCOLS if p != "perplexity"]
-    return [p for p in TEXT_PROTOCOLS if p != "perplexity" or card.method.name in LANGUAGE_MODELS]
+    applies = modality_called(card.modality).protocols
+    return [p for p in applies if p != "perplexity" or card.method.name in LANGUAGE_MODELS]
 
 
 def transfer_datasets(card: RunCard) -> list[str]:
     """The built-in datasets an image run can be evaluated on besides its own (none for text)."""
     own = card.data.dataset
-    return [] if card.modality == "text" else [n for n in DATASET_NAMES if n != own]
+    if not modality_called(card.modality).has_views:
+        return []
+    return [n for n in DATASET_NAMES if n != own]
 
 
 def start_evaluation(

@@ -21,12 +21,8 @@ from torch import Tensor
 from sslcore.augment.draws import uniform
 from sslcore.augment.pipeline import Augmenter
 from sslcore.config import AugmentConfig
+from sslcore.data.modality import is_token_batch
 from sslcore.data.text_tokenizers import PAD
-
-
-def is_token_batch(x: Tensor) -> bool:
-    """A (B, L) batch of integer token ids (images are (B, C, H, W))."""
-    return x.dim() == 2 and not x.is_floating_point() and x.dtype != torch.uint8
 
 
 def crop_spans(

@@ -44,7 +44,6 @@ class TextDataset(ImageDataset):
 
     texts: list[str] = field(default_factory=list)
     tokenizer: Tokenizer | None = None
-    modality = "text"
 
     @property
     def tokens(self) -> Tensor:

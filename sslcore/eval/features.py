@@ -1,4 +1,8 @@
-"""Frozen features: run an encoder over a set of images, batch by batch, without gradients."""
+"""Frozen features: run an encoder over a set of inputs, batch by batch, without gradients.
+
+Images or token ids: the run's :class:`~sslcore.data.modality.Modality` says how a stored batch
+becomes the encoder's input (floats in [0, 1], or the ids as they are).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from contextlib import contextmanager
 
 import torch
 from torch import Tensor, nn
+
+from sslcore.data.modality import IMAGE, Modality
 
 
 def _owning_module(encode: Callable[[Tensor], Tensor]) -> nn.Module | None:
@@ -38,8 +44,9 @@ def extract_features(
     images: Tensor,
     device: torch.device | str = "cpu",
     batch_size: int = 512,
+    modality: Modality = IMAGE,
 ) -> Tensor:
-    """The representation of every image, as the kNN, probes and maps see it.
+    """The representation of every image (or document), as the kNN, probes and maps see it.
 
     Eval mode is handled here: when ``encode`` is an ``nn.Module`` (a backbone) or a bound
     method of one (``objective.encode``), that module is switched to eval mode for the call
@@ -53,24 +60,19 @@ def extract_features(
             (augmented views).
         device: where ``encode`` runs (its parameters must already be there).
         batch_size: images per forward pass.
+        modality: what ``images`` holds; :data:`~sslcore.data.modality.TEXT` for (N, L) token
+            ids, which ``encode`` reads as they are.
 
     Returns:
         (N, d) float32 features on the CPU.
     """
-    if images.dim() != 4 or not (images.dtype == torch.uint8 or images.is_floating_point()):
-        raise ValueError(
-            "images must be a (N, C, H, W) uint8 or float tensor, got "
-            f"{tuple(images.shape)} {images.dtype}"
-        )
+    modality.check_inputs(images)
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     chunks = []
     with eval_mode(_owning_module(encode)):
         for start in range(0, images.shape[0], batch_size):
-            x = images[start : start + batch_size].to(device).float()
-            if images.dtype == torch.uint8:
-                x = x.div_(255.0)
-            h = encode(x)  # (B, d)
+            h = encode(modality.encoder_input(images[start : start + batch_size], device))  # (B, d)
             chunks.append(h.float().reshape(h.shape[0], -1).cpu())
     if not chunks:
         raise ValueError("images is empty: there is nothing to encode")

@@ -51,10 +51,11 @@ from sslcore.checkpoint import load_objective
 from sslcore.config import RunConfig
 from sslcore.data import load_dataset
 from sslcore.data.dataset import ImageDataset
+from sslcore.data.modality import IMAGE, TEXT, Modality, modality_named, modality_of
 from sslcore.data.stl10_unlabeled import labelled_dataset
-from sslcore.data.text_dataset import is_text_dataset
 from sslcore.device import resolve_device
 from sslcore.eval.collapse import collapse_report
+from sslcore.eval.features import extract_features
 from sslcore.eval.finetune import FinetuneSettings, finetune
 from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.label_efficiency import DEFAULT_FRACTIONS, label_efficiency
@@ -63,7 +64,6 @@ from sslcore.eval.perplexity import LANGUAGE_MODELS, held_out_perplexity
 from sslcore.eval.probes import factor_probes
 from sslcore.eval.random_probes import random_network_probes
 from sslcore.eval.splits import label_subset
-from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import Objective
 from sslcore.objectives.base import ImageSpec
 from sslcore.store import RunStore
@@ -71,12 +71,8 @@ from sslcore.transfer.target import load_target, transfer_name
 
 log = logging.getLogger(__name__)
 
-PROTOCOLS = (
-    "knn", "linear", "finetune", "supervised", "label-efficiency", "probes", "collapse",
-    "perplexity",
-)  # fmt: skip
+PROTOCOLS = tuple(dict.fromkeys(IMAGE.protocols + TEXT.protocols))  # knn ... perplexity
 LABELLED_PROTOCOLS = ("knn", "linear", "finetune", "supervised", "label-efficiency")
-TEXT_PROTOCOLS = ("knn", "linear", "collapse", "perplexity")
 FINETUNE_OPTIONS = tuple(f.name for f in dataclasses.fields(FinetuneSettings))
 OPTIONS = ("k", "temperature", "fractions", "device", *FINETUNE_OPTIONS)
 
@@ -100,9 +96,9 @@ class _Context:
             return build_backbone(self.config.backbone, self.train.channels, self.train.size)
 
     @property
-    def is_text(self) -> bool:
-        """Whether the run reads token ids (a text run) rather than images."""
-        return getattr(self.train, "modality", "image") == "text"
+    def modality(self) -> Modality:
+        """What the run reads: images, or token ids (a text run)."""
+        return modality_of(self.train)
 
     @property
     def backbone(self) -> Backbone:
@@ -113,7 +109,7 @@ class _Context:
         """The frozen representation as the objective defines it, ``objective.encode``: for most
         the backbone's h; colorization's backbone sees the grey image, next-token's attends
         causally, as they did in training."""
-        return extract_any_features(self.objective.encode, images, self.device)
+        return extract_features(self.objective.encode, images, self.device, modality=self.modality)
 
     def settings(self) -> FinetuneSettings:
         given = {k: v for k, v in self.options.items() if k in FINETUNE_OPTIONS}
@@ -180,7 +176,7 @@ def _classify(ctx: _Context, protocol: str, fraction: float | None) -> dict[str,
 
 
 def _collapse(ctx: _Context) -> dict[str, Any]:
-    if ctx.is_text:  # no augmentation makes a second view of a sentence: no alignment
+    if not ctx.modality.has_views:  # a sentence's views are itself: no alignment
         return dict(collapse_report(ctx.features(ctx.test.images)))
     generator = torch.Generator().manual_seed(ctx.config.seed)
     view_1, view_2 = build_augmenter(ctx.config.augment)(ctx.test.images, 2, generator)
@@ -199,23 +195,24 @@ def _perplexity(ctx: _Context) -> dict[str, Any]:
     return {"perplexity": value, "vocabulary": ctx.train.channels}
 
 
-def _refuse_for_text(ctx: _Context, protocol: str) -> None:
-    if ctx.is_text and protocol not in TEXT_PROTOCOLS:
-        why = (
-            "text documents record no factors to probe"
-            if protocol == "probes"
-            else "it trains the backbone on augmented images"
-        )
+_WHY_NOT = {
+    ("text", "probes"): "text documents record no factors to probe",
+    ("image", "perplexity"): "perplexity applies to text runs of a language model",
+}
+
+
+def _refuse_for_modality(ctx: _Context, protocol: str) -> None:
+    modality = ctx.modality
+    if protocol not in modality.protocols:
+        why = _WHY_NOT.get((modality.name, protocol), "it trains the backbone on augmented images")
         raise ValueError(
-            f"the {protocol} protocol does not apply to a text run ({why}); text runs take "
-            f"{', '.join(TEXT_PROTOCOLS)}"
+            f"the {protocol} protocol does not apply to {modality.name} runs ({why}); "
+            f"{modality.name} runs take {', '.join(modality.protocols)}"
         )
-    if not ctx.is_text and protocol == "perplexity":
-        raise ValueError("perplexity applies to text runs of a language model (mlm, next_token)")
 
 
 def _run_protocol(ctx: _Context, protocol: str, fraction: float | None) -> dict[str, Any]:
-    _refuse_for_text(ctx, protocol)
+    _refuse_for_modality(ctx, protocol)
     if protocol in LABELLED_PROTOCOLS and (ctx.train.labels is None or ctx.test.labels is None):
         raise ValueError(
             f"dataset {ctx.train.name!r} has no labels: the {protocol} protocol needs "
@@ -256,7 +253,7 @@ def _splits(
         data = dataclasses.replace(config.data, dataset=own)
         return load_dataset(data, "train"), load_dataset(data, "test"), None
     dataset = labelled_dataset(dataset)
-    if is_text_dataset(config.data.dataset) or is_text_dataset(dataset):
+    if not (modality_named(config.data.dataset).has_views and modality_named(dataset).has_views):
         raise ValueError(
             f"transfer evaluation (--dataset {dataset}) adapts images to the backbone; "
             "it does not apply to text runs or text datasets"

@@ -109,7 +109,7 @@ class Recorder:
             self.monitor_step(objective, 0, None, n_views)
             objective.load_state_dict(trained)
             self.initial = None
-        self.monitor.save_views(self.store, 1, views, n_views, originals)
+        self.monitor.modality.save_views(self.store, 1, views, n_views, originals)
 
     def diverged(self, step: int, loss: float, lr: float) -> dict[str, Any]:
         message = (

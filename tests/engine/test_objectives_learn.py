@@ -51,9 +51,10 @@ import pytest
 from sslcore.compatibility import objective_modality
 from sslcore.config import RunConfig, replace
 from sslcore.data import load_dataset
+from sslcore.data.modality import IMAGE
+from sslcore.eval.features import extract_features
 from sslcore.eval.probes import factor_probes
 from sslcore.eval.run_eval import evaluate_run
-from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import OBJECTIVES
 from sslcore.objectives.base import ImageSpec
 from sslcore.recipes import recipe_config
@@ -106,7 +107,7 @@ def budget_params() -> list:
         if name in NOT_YET_LEARNING
         else name
         for name in sorted(OBJECTIVES)
-        if objective_modality(name) == "image"  # the text ones: test_text_learn.py
+        if objective_modality(name) is IMAGE  # the text ones: test_text_learn.py
     ]
 
 
@@ -185,8 +186,8 @@ def random_network_scores(config: RunConfig) -> dict[str, float]:
     set of features (the same features always give the same probes)."""
     train, test = load_dataset(config.data, "train"), load_dataset(config.data, "test")
     encode = build_objective(config, ImageSpec(train.channels, train.size)).encode
-    train_features = extract_any_features(encode, train.images)
-    test_features = extract_any_features(encode, test.images)
+    train_features = extract_features(encode, train.images)
+    test_features = extract_features(encode, test.images)
     features = train_features.numpy().tobytes() + test_features.numpy().tobytes()
     key = repr(config.data) + hashlib.sha256(features).hexdigest()
     if key not in _RANDOM_SCORES:

@@ -18,8 +18,8 @@ from sslcore.backbones import (
 )
 from sslcore.backbones.base import Backbone, to_signed
 from sslcore.backbones.vit import VisionTransformer, sincos_position_embedding
-from sslcore.compatibility import TEXT_BACKBONES
 from sslcore.config import BackboneConfig, ConfigError
+from sslcore.data.modality import TEXT_BACKBONES
 
 # Narrow settings keep every test to a fraction of a second on a shared CPU.
 # The image backbones; text_transformer takes token ids and is tested in test_text_objectives.py.

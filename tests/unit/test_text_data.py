@@ -10,6 +10,7 @@ import torch
 from sslcore.augment import build_augmenter, preset
 from sslcore.config import ConfigError, DataConfig, replace
 from sslcore.data import dataset_info, load_dataset
+from sslcore.data.modality import TEXT, modality_of
 from sslcore.data.roots import ROOTS_ENV
 from sslcore.data.text_bpe import apply_merges, learn_merges
 from sslcore.data.text_dataset import TextDataset
@@ -83,7 +84,7 @@ def test_load_dataset_gives_token_ids_with_one_tokenizer(tmp_path) -> None:
     file.write_text("\n".join(f"sentence number {i} about cats" for i in range(40)))
     config = DataConfig(dataset=f"text:{file}", context_length=16, tokenizer="words")
     train, test = load_dataset(config, "train"), load_dataset(config, "test")
-    assert isinstance(train, TextDataset) and train.modality == "text"
+    assert isinstance(train, TextDataset) and modality_of(train) is TEXT
     assert train.images.shape == (32, 16) and test.images.shape == (8, 16)
     assert train.tokenizer is test.tokenizer and train.channels == train.tokenizer.vocab_size
     assert train.size == 16 and train.labels is None
@@ -120,9 +121,11 @@ def test_a_text_crop_keeps_a_contiguous_span_of_the_real_tokens() -> None:
 def test_text_and_images_do_not_mix() -> None:
     text = recipe_config("mlm")
     assert text.data.dataset == "stdlib_docs" and text.backbone.name == "text_transformer"
-    with pytest.raises(ConfigError, match="data.dataset: mlm works on text"):
+    with pytest.raises(ConfigError, match="data.dataset: mlm works on documents"):
         replace(text, **{"data.dataset": "shapes"})
-    with pytest.raises(ConfigError, match="is text, but simclr works on images"):
+    with pytest.raises(
+        ConfigError, match="simclr works on images, but 'stdlib_docs' holds documents"
+    ):
         replace(recipe_config("simclr"), **{"data.dataset": "stdlib_docs"})
     with pytest.raises(ConfigError, match="backbone.name"):
         replace(recipe_config("simclr"), **{"backbone.name": "text_transformer"})
