@@ -1,18 +1,23 @@
 """How long after Start does the first loss point appear, and what fills that time?
 
 Issue 21 asks for the first loss point within 2 s of Start on a quiet 2-core machine. This
-script times the default setup (the Setup page's defaults: shapes, convnet, SimCLR) two ways:
+script times the default setup (the Setup page's defaults: shapes, convnet, SimCLR) three ways:
 
 1. end to end: :class:`sslcore.train.Trainer` in a thread, polling the run directory as the
-   Train page does: when status.json says ``training``, when the step-0 monitor row and the
-   first loss row land in metrics.jsonl;
-2. phase by phase, calling the same functions the trainer calls, in its order: load the two
-   splits, build the objective, set up the monitor, save the probe images, the step-0 monitor
-   record (probe features, kNN bank features, kNN, snapshots), and the first ``log_every``
-   training steps.
+   Train page does: when status.json says ``training``, when the first loss row (after the
+   first step), the untrained network's record (step 0, written after that row) and the first
+   views land;
+2. phase by phase, calling the same functions the trainer calls: load the two splits, build
+   the objective, set up the monitor, save the probe images, the step-0 monitor record (probe
+   features, kNN bank features, kNN, snapshots), and the first training steps;
+3. with ``--server N``: in the lab itself, N times, each in a fresh ``ssl-lab`` with the system
+   Chromium clicking *Start training* on the Setup page as soon as it shows (as a teacher does
+   after starting the lab), from that click to what the server wrote (run created, trainer
+   started, first loss row, step 0's record) and to what the page showed (the first loss point
+   drawn, the views). Needs ``/usr/bin/chromium`` and ``playwright``.
 
-Usage: ``python benchmarks/first_point.py [--threads 2] [--set monitor.probe_size=256 ...]``.
-Prints a markdown table. Run it with the malloc settings of DESIGN.md section 5.
+Usage: ``python benchmarks/first_point.py [--threads 2] [--set monitor.probe_size=256 ...]
+[--server 3]``. Prints markdown tables. Run it with the malloc settings of DESIGN.md section 5.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import tempfile
 import threading
 import time
@@ -30,8 +36,8 @@ import torch
 from sslcore.augment import build_augmenter
 from sslcore.config import RunConfig, from_dict, replace, to_dict
 from sslcore.data import load_dataset, loading
+from sslcore.eval.features import extract_features
 from sslcore.eval.knn import knn_accuracy
-from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives.base import ImageSpec
 from sslcore.store import RunStore
 from sslcore.train import Trainer
@@ -53,20 +59,21 @@ def end_to_end(config: RunConfig, root: Path, poll_s: float = 0.02) -> dict[str,
     thread = threading.Thread(target=Trainer(config, store, control).run, daemon=True)
     thread.start()
     seen: dict[str, float] = {}
-    while thread.is_alive() and "first loss row" not in seen:
+    wanted = ("first loss row", "step-0 kNN row", "first views snapshot")
+    while thread.is_alive() and not all(name in seen for name in wanted):
         now = time.perf_counter() - started
         status = store.recorded_status() or {}
         if status.get("message") == "training":
             seen.setdefault("status says training", now)
         rows = store.metrics()
-        if any("knn_accuracy" in r for r in rows):
-            seen.setdefault("step-0 kNN row", now)
         if any("loss" in r for r in rows):
             seen.setdefault("first loss row", now)
+        if any("knn_accuracy" in r for r in rows):
+            seen.setdefault("step-0 kNN row", now)
         if store.snapshot_steps("views"):
             seen.setdefault("first views snapshot", now)
         time.sleep(poll_s)
-    control.stop()  # the first point is all this measures
+    control.stop()  # the first things a viewer sees are all this measures
     thread.join()
     return seen
 
@@ -109,9 +116,9 @@ def phases(config: RunConfig, root: Path) -> dict[str, tuple[float, float]]:
         monitor.save_probe_images(store)
     with torch.no_grad():
         with timed(f"  step-0: embed {len(monitor.probe)} probe images"), autocast():
-            probe = extract_any_features(objective.encode, monitor.probe.images, device).float()
+            probe = extract_features(objective.encode, monitor.probe.images, device).float()
         with timed(f"  step-0: embed {len(monitor.bank)} kNN bank images"), autocast():
-            bank = extract_any_features(objective.encode, monitor.bank.images, device).float()
+            bank = extract_features(objective.encode, monitor.bank.images, device).float()
         with timed("  step-0: kNN vote"):
             assert monitor.bank.labels is not None and monitor.probe.labels is not None
             knn_accuracy(bank, monitor.bank.labels, probe, monitor.probe.labels)
@@ -135,11 +142,56 @@ def phases(config: RunConfig, root: Path) -> dict[str, tuple[float, float]]:
     return times
 
 
+def in_server(runs: int) -> list[dict[str, float]]:
+    """Seconds from the Start click to each first thing, in ``runs`` fresh servers."""
+    from dashboard_polling import (  # the same server and browser as the polling benchmark
+        click_start,
+        free_port,
+        open_browser,
+        plotted_points,
+        start_server,
+        stop_server,
+    )
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="ssl-lab-first-") as tmp:
+            port, runs_dir = free_port(), Path(tmp) / "runs"
+            server = start_server(port, runs_dir, Path(tmp) / "server.log")
+            try:
+                with sync_playwright() as p:
+                    browser = open_browser(p)
+                    page, clicked, run_id = click_start(browser, f"http://127.0.0.1:{port}", "")
+                    wall_click = clicked + (time.time() - time.monotonic())
+                    seen = {"load average (1 min) at the click": os.getloadavg()[0]}
+                    while plotted_points(page, "Loss") < 1:
+                        page.wait_for_timeout(50)
+                    seen["the first loss point drawn"] = time.monotonic() - clicked
+                    page.get_by_text("The views the model sees").first.wait_for()
+                    seen["the views shown"] = time.monotonic() - clicked
+                    browser.close()
+                store = RunStore(runs_dir / run_id)
+                status = store.recorded_status() or {}
+                seen["run created (status.json)"] = status["created"] - wall_click
+                seen["trainer started (status.json)"] = status["started"] - wall_click
+                rows = store.metrics()
+                first_row = next(r for r in rows if "loss" in r)
+                seen[f"first loss row (step {first_row['step']})"] = first_row["time"] - wall_click
+                step_0 = next(r for r in rows if r["step"] == 0)
+                seen["step 0's kNN row"] = step_0["time"] - wall_click
+            finally:
+                stop_server(server)
+        results.append(seen)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--set", nargs="*", default=[], help="dotted config changes, a=b")
     parser.add_argument("--poll", type=float, default=0.02, help="seconds between reads")
+    parser.add_argument("--server", type=int, default=0, help="also N runs in the lab (0)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     changes = {k: json.loads(v) if v[:1].isdigit() else v
@@ -157,6 +209,13 @@ def main() -> None:
     print("\n| phase, in the trainer's order | wall s | CPU s |\n|---|---:|---:|")
     for name, (wall, cpu) in parts.items():
         print(f"| {name} | {wall:.2f} | {cpu:.2f} |")
+    if args.server:
+        served = in_server(args.server)
+        print("\n| in the lab: seconds after the Start click | " + " | ".join(
+            f"run {i + 1}" for i in range(len(served))) + " |")  # fmt: skip
+        print("|---|" + "---:|" * len(served))
+        for name in sorted(served[0], key=lambda n: served[0][n] if "load" not in n else -1):
+            print(f"| {name} | " + " | ".join(f"{run[name]:.2f}" for run in served) + " |")
 
 
 if __name__ == "__main__":

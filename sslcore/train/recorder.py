@@ -94,22 +94,22 @@ class Recorder:
     def first_step(
         self, objective: Objective, views: list[Tensor], n_views: int, originals: Tensor
     ) -> None:
-        """After the first step's row: the untrained network's record (step 0), then the views
-        of the first batch (step 1), so pictures show from the start rather than from the first
-        monitor step.
+        """After the first step's row: the views of the first batch (step 1, written in a
+        moment, so pictures show with the first point rather than at the first monitor step),
+        then the untrained network's record (step 0).
 
         The objective takes the kept weights for the record and its trained ones back after
         (both copied in place: the optimizer keeps its parameters).
         """
         if self.monitor is None or not self.main:
             return
+        self.monitor.modality.save_views(self.store, 1, views, n_views, originals)
         if self.initial is not None:
             trained = {k: v.detach().clone() for k, v in objective.state_dict().items()}
             objective.load_state_dict(self.initial)
             self.monitor_step(objective, 0, None, n_views)
             objective.load_state_dict(trained)
             self.initial = None
-        self.monitor.modality.save_views(self.store, 1, views, n_views, originals)
 
     def diverged(self, step: int, loss: float, lr: float) -> dict[str, Any]:
         message = (
