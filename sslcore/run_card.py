@@ -125,6 +125,11 @@ class RunCard:
     backbone: BackboneCard
     version: int = CARD_VERSION
 
+    @property
+    def examples(self) -> str:
+        """What its inputs are called on the pages: ``images`` or ``documents``."""
+        return modality_called(self.modality).noun
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form written to ``run_card.json`` (tuples become lists)."""
         return json.loads(json.dumps(asdict(self)))

@@ -243,9 +243,8 @@ def render_live(run_path: Path, was_active: bool, until_first_point: bool = Fals
     if status.get("state") == "queued":
         render_queue_position(store.run_id)
     card = runs.card_of(store)  # what the run is: text or images, views per image
-    is_text = card is not None and card.modality == "text"
     rows = store.metrics()
-    render_progress(status, rows, "Documents" if is_text else "Images")
+    render_progress(status, rows, (card.examples if card is not None else "images").capitalize())
     frame = charts.metrics_frame(rows)
     if len(frame) == 0:
         st.info("Waiting for the first logged step…", icon=":material/hourglass_top:")

@@ -23,6 +23,8 @@ from sslcore.eval.features import extract_features
 from sslcore.eval.run_eval import PROTOCOLS
 from sslcore.objectives.base import Visual
 from sslcore.objectives.text_parts import TokenVisual
+from sslcore.recipes import recipe_config
+from sslcore.run_card import build_card
 from sslcore.store import RunStore
 
 DOCUMENTS = ["the cat sat", "a dog ran far", "the dog sat", "a cat ran"]
@@ -135,3 +137,8 @@ def test_the_run_card_describes_an_input_by_its_modality() -> None:
     }  # fmt: skip
     image = IMAGE.card_shape(DataConfig(dataset="shapes", image_size=32), 3)
     assert image == {"channels": 3, "image_size": 32, "tokenizer": None, "context_length": None}
+
+
+def test_a_run_card_names_its_inputs_by_its_modality() -> None:
+    assert build_card(recipe_config("mlm")).examples == "documents"
+    assert build_card(recipe_config("simclr")).examples == "images"
