@@ -40,16 +40,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sslcore.augment.tokens import is_token_batch
 from sslcore.backbones import build_backbone
 from sslcore.compatibility import objective_modality
 from sslcore.config import RunConfig, replace, to_dict
 from sslcore.data import load_dataset
-from sslcore.data.text_dataset import is_text_dataset
+from sslcore.data.modality import TEXT, Modality, is_token_batch, modality_named, modality_of
+from sslcore.eval.features import extract_features
 from sslcore.eval.knn import knn_accuracy
 from sslcore.eval.linear_probe import linear_probe
 from sslcore.eval.run_eval import evaluate_run
-from sslcore.eval.text_features import extract_any_features
 from sslcore.objectives import OBJECTIVES
 from sslcore.recipes import recipe_config
 from sslcore.store import RunStore
@@ -105,23 +104,23 @@ def baselines(config: RunConfig) -> dict[str, tuple[float, float]]:
     )
     torch.manual_seed(config.seed)
     network = build_backbone(config.backbone, train.channels, train.size)
+    inputs = modality_of(train)
     random = scores(
-        extract_any_features(network, train.images),
+        extract_features(network, train.images, modality=inputs),
         train.labels,
-        extract_any_features(network, test.images),
+        extract_features(network, test.images, modality=inputs),
         test.labels,
     )
-    text = is_token_batch(train.images)
-    return {"bag of tokens" if text else "raw pixels": raw, "random network": random}
+    return {"bag of tokens" if inputs is TEXT else "raw pixels": raw, "random network": random}
 
 
-def modality(dataset: str) -> str:
-    return "text" if is_text_dataset(DATA[dataset]["data.dataset"]) else "image"
+def modality(dataset: str) -> Modality:
+    return modality_named(DATA[dataset]["data.dataset"])
 
 
 def base_config(dataset: str) -> RunConfig:
     """The default run on ``dataset``; for text, with the text recipes' backbone."""
-    if modality(dataset) == "text":
+    if modality(dataset) is TEXT:
         return replace(recipe_config("mlm"), **DATA[dataset])
     return replace(RunConfig(), **DATA[dataset])
 
@@ -181,7 +180,7 @@ def main() -> None:
     print("| dataset | features | kNN | linear | steps | train s |")
     print("|---|---|---|---|---|---|")
     for dataset in datasets:
-        objectives = [o for o in args.objectives if objective_modality(o) == modality(dataset)]
+        objectives = [o for o in args.objectives if objective_modality(o) is modality(dataset)]
         base = base_config(dataset)
         for name, (knn, linear) in baselines(base).items():
             results.append({"dataset": dataset, "features": name, "knn": knn, "linear": linear})
