@@ -170,8 +170,10 @@ def in_server(runs: int) -> list[dict[str, float]]:
                     seen["the first loss point drawn"] = time.monotonic() - clicked
                     page.get_by_text("The views the model sees").first.wait_for()
                     seen["the views shown"] = time.monotonic() - clicked
+                    store = RunStore(runs_dir / run_id)
+                    while not any(r["step"] == 0 for r in store.metrics()):  # step 0's record
+                        page.wait_for_timeout(100)
                     browser.close()
-                store = RunStore(runs_dir / run_id)
                 status = store.recorded_status() or {}
                 seen["run created (status.json)"] = status["created"] - wall_click
                 seen["trainer started (status.json)"] = status["started"] - wall_click
