@@ -170,8 +170,8 @@ def recipe_overrides(name: str, keep: Mapping[str, Any] | None = None) -> dict[s
     compatible = api.compatible_backbones(name)
     if compatible is not None and backbone not in compatible:
         out["backbone.name"] = compatible[0]
-    elif compatible is None and api.is_text_backbone(str(backbone)):
-        out.pop("backbone.name")  # back to the default image backbone
+    elif not api.backbone_suits(name, str(backbone)):
+        out.pop("backbone.name")  # text to images: back to the default image backbone
     out.update(augment_overrides(api.augment_preset_for(name, out["data.dataset"])))
     out.update(api.method_overrides(name, out["data.dataset"]))
     fields = all_fields(name)

@@ -34,12 +34,12 @@ __all__ = [
     "augment_preset",
     "augment_preset_for",
     "augmentation_preview",
+    "backbone_suits",
     "compatible_backbones",
     "dataset_for",
     "dataset_names",
     "hyperparameters",
     "imagenet_weights",
-    "is_text_backbone",
     "is_text_dataset",
     "loss_source",
     "method",
@@ -81,9 +81,9 @@ def compatible_backbones(name: str) -> tuple[str, ...] | None:
     return OBJECTIVES[name].compatible_backbones
 
 
-def is_text_backbone(name: str) -> bool:
-    """Whether backbone ``name`` reads token ids (and so suits only the text objectives)."""
-    return TEXT.accepts_backbone(name)
+def backbone_suits(objective: str, backbone: str) -> bool:
+    """Whether ``backbone`` reads what ``objective`` learns from (images, or token ids)."""
+    return objective_modality(objective).accepts_backbone(backbone)
 
 
 def augment_preset(name: str) -> AugmentConfig:
