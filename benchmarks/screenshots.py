@@ -4,11 +4,12 @@ A fresh ``ssl-lab`` serves a temporary runs folder and the system Chromium goes 
 as a student would: Setup with a small shapes run, Start, the Train page once the kNN curve has
 a few points, the Embeddings page once UMAP is compiled, a second run (MoCo) to compare with, a
 label-efficiency evaluation, Compare and Learn. With ``--vit`` it also trains DINO on a small
-ViT and keeps the Train page's attention maps (``assets/attention.png``). Each picture is the
+ViT and keeps the Train page's attention maps (``assets/attention.png``); with ``--samples`` a
+PixelCNN's images drawn from an empty canvas (``assets/samples.png``). Each picture is the
 browser's window (1600 x 1000; the Train page 1600 x 2000, down to the views), not the whole
 page; ``--projector`` takes them in projector mode.
 
-Run: ``python benchmarks/screenshots.py [--out assets] [--vit] [--projector]``. Needs
+Run: ``python benchmarks/screenshots.py [--out assets] [--vit] [--samples] [--projector]``. Needs
 ``/usr/bin/chromium`` and the ``playwright`` package (never ``playwright install``); a few
 minutes on a 2-core machine.
 """
@@ -37,6 +38,12 @@ VIT_RUN = (
     "&backbone.vit_heads=4&data.image_size=16&data.train_size=512&data.test_size=256"
     "&optim.batch_size=32&optim.steps=60&optim.warmup_steps=2&monitor.log_every=5"
     "&monitor.eval_every=20&monitor.probe_size=64"
+)
+SAMPLES_RUN = (
+    "objective.name=autoregressive&backbone.name=convnet&backbone.width=8&data.image_size=16"
+    "&objective.params.resolution=8&objective.params.hidden=16&objective.params.layers=2"
+    "&optim.steps=300&optim.batch_size=32&monitor.log_every=5&monitor.eval_every=100"
+    "&monitor.probe_size=48&data.train_size=500&data.test_size=200"
 )
 WINDOW = {"width": 1600, "height": 1000}
 TALL = {"width": 1600, "height": 2000}
@@ -137,10 +144,19 @@ def attention(page: Page, url: str, out: Path, extra: str) -> None:
     shoot(page, out / "attention.png")
 
 
+def samples(page: Page, url: str, out: Path, extra: str) -> None:
+    start_on_train(page, url, SAMPLES_RUN + extra)
+    heading = page.get_by_text(re.compile(r"Unconditional \(step [1-9]\d{2,}\)")).first
+    heading.wait_for(timeout=WAIT_MS)  # after 100 steps: shapes, not only noise
+    heading.scroll_into_view_if_needed()
+    shoot(page, out / "samples.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "assets", help="folder (assets)")
     parser.add_argument("--vit", action="store_true", help="also assets/attention.png")
+    parser.add_argument("--samples", action="store_true", help="also assets/samples.png")
     parser.add_argument("--projector", action="store_true", help="in projector mode")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -157,6 +173,8 @@ def main() -> None:
                 lesson(page, url, Path(tmp) / "runs", args.out, extra)
                 if args.vit:
                     attention(page, url, args.out, extra)
+                if args.samples:
+                    samples(page, url, args.out, extra)
                 browser.close()
         finally:
             stop_server(server)
