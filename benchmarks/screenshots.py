@@ -42,7 +42,7 @@ VIT_RUN = (
 SAMPLES_RUN = (
     "objective.name=autoregressive&backbone.name=convnet&backbone.width=8&data.image_size=16"
     "&objective.params.resolution=8&objective.params.hidden=16&objective.params.layers=2"
-    "&optim.steps=300&optim.batch_size=32&monitor.log_every=5&monitor.eval_every=100"
+    "&optim.steps=600&optim.batch_size=32&monitor.log_every=5&monitor.eval_every=300"
     "&monitor.probe_size=48&data.train_size=500&data.test_size=200"
 )
 WINDOW = {"width": 1600, "height": 1000}
@@ -147,7 +147,7 @@ def attention(page: Page, url: str, out: Path, extra: str) -> None:
 def samples(page: Page, url: str, out: Path, extra: str) -> None:
     start_on_train(page, url, SAMPLES_RUN + extra)
     heading = page.get_by_text(re.compile(r"Unconditional \(step [1-9]\d{2,}\)")).first
-    heading.wait_for(timeout=WAIT_MS)  # after 100 steps: shapes, not only noise
+    heading.wait_for(timeout=WAIT_MS)  # after 300 steps: blobs of colour, not only noise
     heading.scroll_into_view_if_needed()
     shoot(page, out / "samples.png")
 
