@@ -6,7 +6,7 @@ a few points, the Embeddings page once UMAP is compiled, a second run (MoCo) to 
 label-efficiency evaluation, Compare and Learn. With ``--vit`` it also trains DINO on a small
 ViT and keeps the Train page's attention maps (``assets/attention.png``); with ``--samples`` a
 PixelCNN's images drawn from an empty canvas (``assets/samples.png``). Each picture is the
-browser's window (1600 x 1000; the Train page 1600 x 2000, down to the views), not the whole
+browser's window (1600 x 1000; the Train page 1600 x 2400, down to the views), not the whole
 page; ``--projector`` takes them in projector mode.
 
 Run: ``python benchmarks/screenshots.py [--out assets] [--vit] [--samples] [--projector]``. Needs
@@ -46,7 +46,7 @@ SAMPLES_RUN = (
     "&monitor.probe_size=48&data.train_size=500&data.test_size=200"
 )
 WINDOW = {"width": 1600, "height": 1000}
-TALL = {"width": 1600, "height": 2000}
+TALL = {"width": 1600, "height": 2400}
 WAIT_MS = 600_000  # for anything that trains or evaluates, on a loaded machine
 
 
