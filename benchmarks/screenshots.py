@@ -55,6 +55,7 @@ def note(message: str) -> None:
 
 
 def shoot(page: Page, path: Path) -> None:
+    page.mouse.move(1, 1)  # no hover buttons over a picture
     page.wait_for_timeout(2000)  # the last redraw settles
     page.screenshot(path=str(path))
     note(f"wrote {path}")
