@@ -211,7 +211,14 @@ class TextModality:
     def save_visual(
         self, store: RunStore, name: str, step: int, visual: Shown, data: ImageDataset
     ) -> None:
-        """Decode the visual's (N, L) ids, its ``highlight`` (N, L) tokens marked ``⟦so⟧``."""
+        """Decode the visual's (N, L) ids, its ``highlight`` (N, L) tokens marked ``⟦so⟧``.
+
+        A visual that is a picture, not token ids (SimCSE's similarity matrix: floats), is saved
+        as a picture.
+        """
+        if visual.images.is_floating_point():
+            store.save_snapshot(name, step, to_uint8_hwc(visual.images), visual.captions)
+            return
         tokenizer = data.tokenizer if isinstance(data, TextDataset) else None
         if tokenizer is None:
             raise ValueError(f"{name}: a text visual needs a text dataset's tokenizer")
