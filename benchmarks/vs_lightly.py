@@ -66,9 +66,15 @@ BUDGETS = {
     "cpu": {"backbone.name": "convnet", "backbone.width": 32, "optim.batch_size": 256},
     "gpu": {"backbone.name": "resnet18", "optim.batch_size": 512, "optim.steps": 1000},
     # The CI learning test's budget (tests/engine/test_objectives_learn.py), on its shapes.
-    "shapes": {"backbone.name": "convnet", "backbone.width": 16, "optim.batch_size": 128,
-               "optim.steps": 300, "data.dataset": "shapes", "data.train_size": 4000,
-               "data.test_size": 1000},
+    "shapes": {
+        "backbone.name": "convnet",
+        "backbone.width": 16,
+        "optim.batch_size": 128,
+        "optim.steps": 300,
+        "data.dataset": "shapes",
+        "data.train_size": 4000,
+        "data.test_size": 1000,
+    },
 }
 QUIET = {"monitor.eval_every": 100_000, "monitor.checkpoint_every": 100_000,
          "monitor.log_every": 25}  # fmt: skip
@@ -213,8 +219,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every row to this file")
     parser.add_argument("--recipes", nargs="*", default=["lightly", "lab"],
                         choices=["lightly", "lab"], help="train only these sides")  # fmt: skip
-    parser.add_argument("--seed", type=int, help="initial weights and both sides' random "
-                        "draws (default: the recipe's); repeat with others to see the spread")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="initial weights and both sides' random "
+        "draws (default: the recipe's); repeat with others to see the spread",
+    )
     args = parser.parse_args()
     if not args.npz.exists():
         parser.error(f"{args.npz} is missing: this benchmark needs shared/data/cifar10_dev.npz")

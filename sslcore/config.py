@@ -309,7 +309,6 @@ class DataConfig(Section):
     )
 
 
-
 PRESETS = ("custom", "none", "weak", "simclr", "byol", "photo", "photo_byol", "mae")
 
 
@@ -557,7 +556,6 @@ class RunConfig(Section):
         0, "CPU threads", "Threads for this run; 0 uses all cores.", min=0, max=256
     )
     name: str = spec("", "Name", "A label for the run (letters, digits, - and _).")
-
 
 
 SECTIONS = {

@@ -69,8 +69,8 @@ PRESET_SETTINGS: dict[str, dict[str, Any]] = {
     "simclr": _CONTRASTIVE | {"color_jitter_strength": 0.75, "blur_prob": 0.5},
     "byol": _CONTRASTIVE | {"asymmetric": True, "blur_prob": 0.55, "solarize_prob": 0.1},
     "photo": _CONTRASTIVE | {"crop_scale_min": 0.08, "hue_jitter": 0.1},
-    "photo_byol": _CONTRASTIVE | {"crop_scale_min": 0.08, "hue_jitter": 0.1, "asymmetric": True,
-                                  "solarize_prob": 0.1},
+    "photo_byol": _CONTRASTIVE
+    | {"crop_scale_min": 0.08, "hue_jitter": 0.1, "asymmetric": True, "solarize_prob": 0.1},
     "mae": _NOTHING | {"crop_scale_min": 0.2, "flip_prob": 0.5},
 }
 
