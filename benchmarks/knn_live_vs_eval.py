@@ -19,8 +19,9 @@ import torch
 import sslcore
 from sslcore.config import RunConfig, from_dict
 from sslcore.data import load_dataset
+from sslcore.data.modality import modality_of
+from sslcore.eval.features import extract_features
 from sslcore.eval.knn import knn_accuracy
-from sslcore.eval.text_features import extract_any_features
 from sslcore.store import RunStore
 from sslcore.train.monitor import BANK_SIZE
 
@@ -38,10 +39,11 @@ def main() -> None:
     bank = train.probe_indices(BANK_SIZE, seed=1)
     k, temperature = config.monitor.knn_k, config.monitor.knn_temperature
     classes = len(train.classes)
+    modality = modality_of(train)  # images or token ids
 
     def features(images: torch.Tensor, bf16: bool) -> torch.Tensor:
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            return extract_any_features(model, images, torch.device("cpu")).float()
+            return extract_features(model, images, "cpu", modality=modality).float()
 
     rows = []
     for bf16 in (True, False):
