@@ -127,12 +127,15 @@ class Recorder:
         self.scalars.close()
         metrics = self.store.metrics()
         losses = [m["loss"] for m in metrics if "loss" in m]
+        # Step 1's row is one step, there for a first point on the chart at once; the summary
+        # compares logging windows, so it starts from the first window after it.
+        windows = [m["loss"] for m in metrics if "loss" in m and m["step"] > 1] or losses
         knn = [m["knn_accuracy"] for m in metrics if "knn_accuracy" in m]
         self.status(state, step=step, message=message, finished=time.time())
         return {
             "state": state,
             "step": step,
-            "first_loss": losses[0] if losses else None,
+            "first_loss": windows[0] if windows else None,
             "final_loss": losses[-1] if losses else None,
             "knn_accuracy": knn[-1] if knn else None,
             "knn_accuracy_start": knn[0] if knn else None,
