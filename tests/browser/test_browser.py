@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # A short run: small batches, frequent logging and monitoring, a small probe set.
@@ -113,9 +114,18 @@ def test_a_text_run_in_the_browser(
     assert run_id.startswith("mlm-"), run_id  # the objective the URL named
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("stopped", exact=False).first.wait_for()
-    guesses = page.get_by_text("Guesses", exact=False).first  # the page was redrawn
-    guesses.scroll_into_view_if_needed()
+    # The page is redrawn after Stop: find the guesses again until they hold still.
+    wait_for(lambda: scrolled_to(page.get_by_text("Guesses", exact=False).first), 60, "guesses")
     shoot(page, "text-train")
+
+
+def scrolled_to(locator) -> bool:
+    """Scroll ``locator`` into view; False while a rerun replaces it under the pointer."""
+    try:
+        locator.scroll_into_view_if_needed(timeout=5_000)
+    except PlaywrightError:  # detached or not yet there (a TimeoutError is one too)
+        return False
+    return True
 
 
 def test_every_page_loads_at_its_url_path(lab_server: str, browser, new_tab) -> None:
