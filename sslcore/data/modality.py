@@ -217,7 +217,7 @@ class TextModality:
         as a picture.
         """
         if visual.images.is_floating_point():
-            store.save_snapshot(name, step, to_uint8_hwc(visual.images), visual.captions)
+            IMAGE.save_visual(store, name, step, visual, data)
             return
         tokenizer = data.tokenizer if isinstance(data, TextDataset) else None
         if tokenizer is None:
