@@ -152,7 +152,8 @@ def click_start(browser: Browser, url: str, query: str) -> tuple[Page, float, st
     page.set_default_timeout(120_000)
     page.goto(f"{url}/?{query}")
     page.get_by_text("Set up an experiment").wait_for()
-    page.locator('[data-testid="stImage"]').first.wait_for()  # the Setup page has settled
+    page.locator('[data-testid="stImage"]').first.wait_for()  # the Setup page has settled:
+    page.locator(".js-plotly-plot .main-svg").first.wait_for()  # its samples and LR chart drawn
     clicked = time.monotonic()
     note("Setup page ready; clicking Start training")
     page.get_by_role("button", name="Start training").click()

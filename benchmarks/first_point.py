@@ -11,10 +11,11 @@ script times the default setup (the Setup page's defaults: shapes, convnet, SimC
    the objective, set up the monitor, save the probe images, the step-0 monitor record (probe
    features, kNN bank features, kNN, snapshots), and the first training steps;
 3. with ``--server N``: in the lab itself, N times, each in a fresh ``ssl-lab`` with the system
-   Chromium clicking *Start training* on the Setup page as soon as it shows (as a teacher does
-   after starting the lab), from that click to what the server wrote (run created, trainer
-   started, first loss row, step 0's record) and to what the page showed (the first loss point
-   drawn, the views). Needs ``/usr/bin/chromium`` and ``playwright``.
+   Chromium clicking *Start training* on the Setup page as soon as it has drawn its samples and
+   learning-rate chart (as a teacher does after starting the lab), from that click to what the
+   server wrote (run created, trainer started, first loss row, step 0's record) and to what the
+   page showed (the first loss point drawn, the views). Needs ``/usr/bin/chromium`` and
+   ``playwright``.
 
 Usage: ``python benchmarks/first_point.py [--threads 2] [--set monitor.probe_size=256 ...]
 [--server 3]``. Prints markdown tables. Run it with the malloc settings of DESIGN.md section 5.

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from dashboard import navigation, setup_url, state
-from dashboard.components import config_form, image_grid, page, runs, text_view
+from dashboard.components import charts, config_form, image_grid, page, runs, text_view
 from sslcore import api
 from sslcore.config import AugmentConfig, BackboneConfig, ConfigError, DataConfig, from_dict
 
@@ -115,6 +116,7 @@ def render_data(
             )
         except (OSError, ValueError, RuntimeError) as err:
             st.warning(f"Cannot show samples of {data.dataset}: {err}")
+        api.prefetch_dataset(data)  # both splits load while the user looks: Start finds them
     return setup
 
 
@@ -196,7 +198,30 @@ def render_training(
     fields: Mapping[str, setup_url.FieldRef], setup: dict[str, Any], error: ConfigError | None
 ) -> dict[str, Any]:
     st.subheader("3 · Training")
-    return config_form.render_fields(refs(fields, TRAIN_MAIN), setup, error)
+    setup = config_form.render_fields(refs(fields, TRAIN_MAIN), setup, error)
+    render_schedule(setup)
+    return setup
+
+
+def render_schedule(setup: Mapping[str, Any]) -> None:
+    """The learning rate over the run as configured (warm-up, then cosine decay).
+
+    It is also the page's first chart: the browser loads its plotting code here, while the
+    user reads the page, instead of after *Start*, where evaluating it held Chromium's main
+    thread for 1.1 s of the wait for the first loss point on a 2-core machine.
+    """
+    optim = setup_url.section_config(setup, "optim")
+    if optim is None:
+        return
+    steps, rates = api.lr_schedule(optim)
+    figure = charts.series_figure(
+        pd.DataFrame({"step": steps, "learning rate": rates}),
+        ["learning rate"],
+        "Learning rate over the run",
+        "learning rate",
+    )
+    figure.update_layout(height=230, showlegend=False, margin={"b": 55, "t": 45})
+    charts.show(figure, "setup-lr-schedule")
 
 
 def render_augmentations(

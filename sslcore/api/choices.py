@@ -13,11 +13,13 @@ import torch
 
 from sslcore.augment import build_augmenter, preset, preview
 from sslcore.compatibility import objective_modality
-from sslcore.config import AugmentConfig, DataConfig
+from sslcore.config import AugmentConfig, DataConfig, OptimConfig
 from sslcore.data import DATASET_NAMES, load_dataset
+from sslcore.data import prefetch as prefetch_dataset
 from sslcore.data.modality import TEXT, modality_named
 from sslcore.method_card import MethodCard, loss_source, method_card, method_doc, method_names
 from sslcore.objectives import OBJECTIVES
+from sslcore.optim import warmup_cosine
 from sslcore.recipes import (
     RecipeCard,
     augment_preset_for,
@@ -41,12 +43,14 @@ __all__ = [
     "hyperparameters",
     "imagenet_weights",
     "is_text_dataset",
+    "lr_schedule",
     "loss_source",
     "method",
     "method_doc",
     "method_names",
     "method_overrides",
     "modality",
+    "prefetch_dataset",
     "recipes",
     "sample_documents",
     "sample_images",
@@ -110,6 +114,17 @@ def sample_images(data: DataConfig, count: int = 16) -> tuple[np.ndarray, list[s
     images = dataset.images[:count].permute(0, 2, 3, 1).numpy()
     labels = [] if dataset.labels is None else dataset.labels[:count].tolist()
     return images, [dataset.classes[i] if i < len(dataset.classes) else str(i) for i in labels]
+
+
+def lr_schedule(optim: OptimConfig, points: int = 200) -> tuple[list[int], list[float]]:
+    """The learning rate of each update of a run of ``optim``, at most ``points`` of them:
+    linear warm-up to ``optim.lr`` over ``optim.warmup_steps``, then cosine decay towards 0 at
+    ``optim.steps`` (:func:`~sslcore.optim.warmup_cosine`, the trainer's schedule)."""
+    every = max(1, -(-optim.steps // points))  # rounded up: at most ``points`` (+2) drawn
+    wanted = {*range(0, optim.steps, every), optim.warmup_steps - 1, optim.steps - 1}
+    steps = sorted(step for step in wanted if 0 <= step < optim.steps)  # warm-up's end included
+    factors = [warmup_cosine(step, optim.warmup_steps, optim.steps) for step in steps]
+    return steps, [optim.lr * factor for factor in factors]
 
 
 def sample_documents(data: DataConfig, count: int = 8) -> tuple[list[str], list[str]]:

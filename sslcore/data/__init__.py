@@ -8,7 +8,8 @@ with labels, class names and (for shapes) the generative factors. :func:`dataset
 One file per source: ``shapes.py`` (procedural, the default), ``digits.py`` (scikit-learn),
 ``torchvision_sets.py`` (mnist, fashion_mnist, cifar10, stl10; ``stl10_unlabeled.py`` adds
 STL-10's unlabelled images for pretraining), ``folder.py`` and ``npz.py`` (your own).
-``split.py`` and ``resize.py`` are shared by all.
+``split.py`` and ``resize.py`` are shared by all; ``prefetch.py`` loads a dataset in the
+background while the Setup page shows it.
 """
 
 from sslcore.data.catalog import dataset_info, describe_datasets
@@ -16,6 +17,7 @@ from sslcore.data.dataset import ImageDataset
 from sslcore.data.info import DatasetInfo
 from sslcore.data.loading import clear_cache, load_dataset
 from sslcore.data.names import DATASET_NAMES, PREFIXES, check_dataset_name
+from sslcore.data.prefetch import prefetch
 
 __all__ = [
     "DATASET_NAMES",
@@ -27,4 +29,5 @@ __all__ = [
     "dataset_info",
     "describe_datasets",
     "load_dataset",
+    "prefetch",
 ]

@@ -124,6 +124,12 @@ def load_dataset(config: DataConfig, split: str) -> ImageDataset:
         return _cached(key, lambda: _load_split(config, split))
 
 
+def is_cached(config: DataConfig, split: str) -> bool:
+    """Whether ``load_dataset(config, split)`` would return at once, from the cache."""
+    with _lock:
+        return _cache_key(config, split) in _cache
+
+
 def clear_cache() -> None:
     """Forget every cached split (e.g. after the files of a folder changed)."""
     with _lock:

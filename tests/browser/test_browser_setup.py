@@ -1,4 +1,5 @@
-"""Typing a number out of range on the Setup page: a message naming the range, Start greyed.
+"""The Setup page in the browser: a typed number out of range is named and greys Start; the
+learning-rate chart is drawn before Start.
 
 A number box with bounds would refuse the value in the browser (a red border, the old value
 kept and trained); the lab takes the typed value, shows why it is not allowed, and keeps Start
@@ -41,3 +42,16 @@ def test_a_typed_number_out_of_range_is_named_and_blocks_start(
         expect(start).to_be_disabled(timeout=RERUN_MS)
         type_number(page, label, good)
         expect(start).to_be_enabled(timeout=RERUN_MS)
+
+
+def test_the_learning_rate_over_the_run_is_drawn_and_follows_the_steps(
+    lab_server: str, browser, new_tab, wait_for, plotted_points
+) -> None:
+    """The schedule chart is on screen before Start (it also has the browser load its plotting
+    code then, not while the first loss point is awaited) and redraws for a typed step count."""
+    page = new_tab(browser)
+    page.goto(f"{lab_server}/setup")
+    title = "Learning rate over the run"
+    wait_for(lambda: plotted_points(page, title) > 100, RERUN_MS / 1000, "the schedule drawn")
+    type_number(page, "Steps", "40")
+    wait_for(lambda: plotted_points(page, title) == 40, RERUN_MS / 1000, "40 steps drawn")

@@ -65,3 +65,22 @@ def test_augmentations_chosen_by_hand_stay_when_the_objective_changes(
     at = choose(at, "Objective", "simclr")
     assert preset(at) == "custom"
     assert next(s for s in at.slider if s.label == "Rotation (degrees)").value == 10.0
+
+
+def learning_rates(at: AppTest) -> list[float]:
+    """The y values of the Setup page's learning-rate chart."""
+    import json
+
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (chart,) = [c for c in charts if c["layout"]["title"]["text"] == "Learning rate over the run"]
+    return chart["data"][0]["y"]
+
+
+def test_the_learning_rate_chart_follows_the_fields(setup_page: AppTest) -> None:
+    rates = learning_rates(setup_page)
+    lr = next(w for w in setup_page.select_slider if w.label == "Learning rate").value
+    assert max(rates) == pytest.approx(lr) and rates[-1] < 0.01 * lr  # cosine decay to 0
+    warmup = next(w for w in setup_page.number_input if w.label == "Warm-up steps")
+    assert learning_rates(warmup.set_value(0).run())[0] == pytest.approx(lr)  # from the peak
+    rates = learning_rates(warmup.set_value(100).run())
+    assert rates[0] < 0.05 * lr and max(rates) == pytest.approx(lr)  # it climbs first
