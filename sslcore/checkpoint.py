@@ -51,6 +51,24 @@ def load_checkpoint(
     return state
 
 
+def load_weights(objective: Objective, weights: dict[str, torch.Tensor]) -> list[str]:
+    """Load a checkpoint's ``weights`` into ``objective``; the names of the weights it lacked.
+
+    Only weights the method gained after the run was saved (``objective.added_weights``) may be
+    missing: those keep their fresh initialisation. Anything else missing, or a weight the
+    objective does not have, is an error naming them.
+    """
+    missing, unexpected = objective.load_state_dict(weights, strict=False)
+    added = [name for name in missing if name.startswith(objective.added_weights)]
+    wrong = [name for name in missing if name not in added] + list(unexpected)
+    if wrong:
+        raise CheckpointError(
+            f"the checkpoint does not fit this {type(objective).__name__}: "
+            f"{', '.join(sorted(wrong)[:6])}{' ...' if len(wrong) > 6 else ''}"
+        )
+    return added
+
+
 def backbone_state(objective_state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The backbone's weights out of an objective's state dict."""
     prefix = "backbone."
@@ -85,7 +103,7 @@ def load_objective(
     image = ImageSpec(channels=state["image"]["channels"], size=state["image"]["size"])
     backbone = build_backbone(config.backbone, image.channels, image.size)  # weights come next
     objective = OBJECTIVES[config.objective.name](backbone, config.objective.method_config(), image)
-    objective.load_state_dict(state["objective"])
+    load_weights(objective, state["objective"])
     objective.eval()
     return objective, config
 

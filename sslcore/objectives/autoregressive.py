@@ -90,6 +90,7 @@ class Autoregressive(Objective):
     n_views = 1
     default_augment = "weak"
     recipe_measured = f"shape kNN 33.8% → 26.4% (not yet), {LEARNING_TEST}"
+    added_weights = ("null_condition",)  # unconditional samples came in 2026-12
 
     @dataclass(frozen=True)
     class Config(ObjectiveParams):

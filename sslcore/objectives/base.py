@@ -93,6 +93,9 @@ class Objective(nn.Module):
     # What each recipe reached here, from BENCHMARKS.md (the Learn page shows it).
     recipe_measured: ClassVar[str] = ""
     photo_measured: ClassVar[str] = ""
+    # Prefixes of weights the method gained after runs of it were saved (state-dict keys):
+    # a checkpoint without them still loads, those parts keeping their fresh initialisation.
+    added_weights: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, backbone: Backbone, config: Any, image: ImageSpec) -> None:
         super().__init__()

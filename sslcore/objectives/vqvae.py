@@ -117,6 +117,7 @@ class VQVAE(Objective):
     n_views = 1
     default_augment = "weak"
     recipe_measured = f"shape kNN 33.8% → 35.4% (marginal), {LEARNING_TEST}"
+    added_weights = ("prior.",)  # the code prior came in 2026-12
 
     @dataclass(frozen=True)
     class Config(ObjectiveParams):

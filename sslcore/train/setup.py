@@ -96,8 +96,15 @@ def build_setup(
         monitor.save_probe_images(store)
     peak_lr = cfg.optim.lr
     if resume and store.checkpoint_path().exists():
-        state.restore(store.checkpoint_path(), device)
+        added = state.restore(store.checkpoint_path(), device)
         recorder.event("info", f"resumed from step {state.step}", state.step)
+        if added:
+            recorder.event(
+                "warning",
+                f"the checkpoint predates {', '.join(added)}: those weights start fresh, and "
+                "so does the optimizer's state (its moments build up again)",
+                state.step,
+            )
         if configured_base:  # a learning rate changed live stays changed
             peak_lr = cfg.optim.lr * float(scheduler.base_lrs[0]) / configured_base
     recorder.open(monitor, cfg.monitor.tensorboard, state.step)

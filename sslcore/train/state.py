@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from sslcore.checkpoint import load_checkpoint, save_checkpoint
+from sslcore.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from sslcore.config import RunConfig, to_dict
 from sslcore.objectives.base import ImageSpec, Objective
 from sslcore.train.log_window import LogWindow
@@ -59,11 +59,14 @@ class TrainState:
             },
         )
 
-    def restore(self, path: Path, device: torch.device) -> None:
-        """Load the checkpoint at ``path`` into this state (each process its own streams)."""
+    def restore(self, path: Path, device: torch.device) -> list[str]:
+        """Load the checkpoint at ``path`` into this state (each process its own streams); the
+        names of weights the method gained since it was saved, which start fresh. With any, the
+        optimizer starts fresh too: its saved state has no slot for them."""
         state = load_checkpoint(path, device)
-        self.objective.load_state_dict(state["objective"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        added = load_weights(self.objective, state["objective"])
+        if not added:
+            self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         streams = state["rng"].get("ranks") or [state["rng"]]  # per process under torchrun
         rank = self.strategy.rank
@@ -75,3 +78,4 @@ class TrainState:
             self.window.load_state_dict(state["window"])
         else:  # a checkpoint from before windows were saved: start a fresh one
             self.window.restart(self.step)
+        return added
