@@ -11,7 +11,11 @@ from torch import Tensor, nn
 from sslcore.backbones.base import Backbone
 from sslcore.config import spec
 from sslcore.objectives.base import LEARNING_TEST, ImageSpec, Objective, StepOutput, Visual
-from sslcore.objectives.fields import ObjectiveParams, samples_field
+from sslcore.objectives.fields import (
+    ObjectiveParams,
+    samples_field,
+    sampling_temperature_field,
+)
 from sslcore.objectives.image_metrics import bits_per_dim
 from sslcore.objectives.pixelcnn import PixelCNN
 
@@ -60,11 +64,25 @@ class Autoregressive(Objective):
     real image's h may itself be zero or near it (ReLU features are often zero), so zeros
     would mean both "this image" and "no image", while a learned vector can sit where no real
     h lies. The ``unconditional`` picture starts from an empty canvas, the null condition in
-    place of h, and draws every pixel from what the model learnt of images in general (on
-    shapes, after a few hundred steps: mostly the dark background that fills most pixels, with
-    specks of colour), but of no particular image. Side by side with the conditional samples
-    it shows what h adds: the colour and place of the shape. The dropped rows still count in
-    the loss, and their gradient trains the PixelCNN and the null vector but not the backbone.
+    place of h, and draws every pixel from what the model learnt of images in general, but of
+    no particular image. Side by side with the conditional samples it shows what h adds: the
+    colour and place of the shape. The dropped rows still count in the loss, and their
+    gradient trains the PixelCNN and the null vector but not the backbone.
+
+    Sampling temperature (a choice at drawing time only; training is unchanged): each draw
+    takes the softmax of logits / T with T = ``temperature``. At T = 1 the model's own
+    distribution is drawn, and a young model's is flatter than the data's: every pixel keeps a
+    small chance of a wrong colour, and over 64-256 draws some land as specks. The three
+    colour channels of a pixel are also drawn independently (:mod:`.pixelcnn`), so a shape's
+    first pixel can mix two shapes' colours. T < 1 sharpens every choice, trading variety for
+    fidelity, the common practice when sampling autoregressive models (the truncation trick of
+    BigGAN, Brock et al. 2018, makes the same trade for a GAN); too low and the likeliest
+    value, the background, fills the canvas. Measured on shapes (BENCHMARKS.md, "Samples a
+    class remembers"): the defaults (300 steps, 16×16) drew dark backgrounds with
+    specks; the lesson recipe models 8×8 (a shape 3-5 pixels across) for 1,000 steps at
+    learning rate 5e-3, 2.5 minutes on 2 cores, and at T = 0.9 nearly every unconditional draw
+    is a solid blob of one colour on a dark ground (mixed colours at T = 1, empty canvases
+    creeping in at T = 0.8). At 16×16 for 500-600 steps, most draws were still empty.
 
     References:
         [0] van den Oord et al., Conditional Image Generation with PixelCNN Decoders, 2016,
@@ -89,7 +107,10 @@ class Autoregressive(Objective):
     )
     n_views = 1
     default_augment = "weak"
-    recipe_measured = f"shape kNN 33.8% → 26.4% (not yet), {LEARNING_TEST}"
+    recipe_measured = f"shape kNN 33.4% → 25.2% (not yet), {LEARNING_TEST}"
+    # Samples a viewer can read within ~2.5 minutes on 2 cores (see "Sampling temperature");
+    # at 16×16 (the default resolution) the learning test gave 33.8% → 26.4%.
+    recipe = {"objective.params.resolution": 8, "optim.lr": 5e-3, "optim.steps": 1000}
     added_weights = ("null_condition",)  # unconditional samples came in 2026-12
 
     @dataclass(frozen=True)
@@ -120,6 +141,7 @@ class Autoregressive(Objective):
             max=0.9,
             step=0.05,
         )
+        temperature: float = sampling_temperature_field(0.9)
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
@@ -150,7 +172,8 @@ class Autoregressive(Objective):
         x = x[: c.samples]
         h = self.backbone(x)
         null = self.null_condition.to(h.dtype).expand(c.samples, -1)
-        q = self.pixelcnn.sample(torch.cat([h, null]), self.resolution, self.generator)
+        conditions = torch.cat([h, null])
+        q = self.pixelcnn.sample(conditions, self.resolution, self.generator, c.temperature)
         shown = (q.float() / (c.levels - 1)).split([len(h), c.samples])
         original = quantize_pixels(x, c.levels, self.resolution)
         return {

@@ -64,3 +64,27 @@ def test_loss_decreases_on_a_fixed_batch(build, loss_drops, shapes_batch) -> Non
     objective = build(Autoregressive, resolution=8)
     before, after = loss_drops(objective, shapes_batch(16), steps=10)
     assert after < 0.8 * before
+
+
+def test_a_low_temperature_draws_the_likeliest_values_and_the_visuals_use_it(
+    build, monkeypatch
+) -> None:
+    torch.manual_seed(0)
+    net = PixelCNN(channels=3, levels=8, hidden=8, layers=2, condition_dim=5)
+    condition = torch.randn(4, 5)
+
+    def drawn(seed: int, temperature: float) -> torch.Tensor:
+        return net.sample(condition, 6, torch.Generator().manual_seed(seed), temperature)
+
+    assert torch.equal(drawn(0, 1e-6), drawn(1, 1e-6)), "T → 0 is the argmax, whatever the seed"
+    assert not torch.equal(drawn(0, 1.0), drawn(1, 1.0))
+    objective = build(Autoregressive, resolution=6, samples=2, temperature=0.5).eval()
+    sample, temperatures = objective.pixelcnn.sample, []
+
+    def spy(*args: object) -> torch.Tensor:
+        temperatures.append(args[-1])
+        return sample(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(objective.pixelcnn, "sample", spy)
+    objective.visuals(torch.rand(2, 3, 16, 16))
+    assert temperatures == [0.5]
