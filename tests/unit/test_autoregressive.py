@@ -1,4 +1,5 @@
-"""Autoregressive: the PixelCNN is causal, bits/dim are consistent, samples have the right form."""
+"""Autoregressive: the PixelCNN is causal (over pixels, and over the colours inside a pixel),
+bits/dim are consistent, samples have the right form."""
 
 from __future__ import annotations
 
@@ -10,27 +11,37 @@ from sslcore.objectives.autoregressive import Autoregressive, quantize_pixels
 from sslcore.objectives.pixelcnn import PixelCNN
 
 
-def test_output_at_a_pixel_depends_only_on_earlier_pixels() -> None:
+def test_each_colour_depends_on_earlier_pixels_and_the_earlier_colours_of_its_own() -> None:
     torch.manual_seed(0)
-    size = 6
-    net = PixelCNN(channels=3, levels=4, hidden=8, layers=3, condition_dim=5)
-    condition = torch.randn(1, 5)
+    size, levels = 6, 4
+    net = PixelCNN(channels=3, levels=levels, hidden=10, layers=3, condition_dim=5)
     x = torch.randn(1, 3, size, size, requires_grad=True)
-    # Feed real-valued inputs through the same layers the quantised path uses.
+    # Real-valued inputs through the same masked layers, without the ReLUs: a gradient is then
+    # zero exactly where the masks leave no path (a ReLU could hide a path by chance).
     features = net.input(x)
     for layer in net.layers:
-        features = features + layer(torch.relu(features))
-    logits = net.output(features)
+        features = features + layer(features)
+    hidden_1x1, logits_1x1 = net.output[1], net.output[3]
+    logits = logits_1x1(hidden_1x1(features)).view(1, 3, levels, size, size)  # (1, C, L, H, W)
     for i in range(size * size):
         row, col = divmod(i, size)
-        (grad,) = torch.autograd.grad(logits[0, :, row, col].sum(), x, retain_graph=True)
-        seen = grad.abs().sum(1)[0].flatten() > 0  # (H·W,) in raster order
-        assert not seen[i:].any(), f"pixel {i} sees itself or a later pixel"
-        if col > 0:
-            assert seen[i - 1], f"pixel {i} does not see its left neighbour"
-        if row > 0:
-            assert seen[i - size], f"pixel {i} does not see the pixel above"
-    assert condition.shape == (1, 5)
+        for colour in range(3):  # R, G, B
+            target = logits[0, colour, :, row, col].sum()
+            (grad,) = torch.autograd.grad(target, x, retain_graph=True)
+            seen = grad.abs()[0].flatten(1) > 0  # (C, H·W) in raster order
+            assert not seen[:, i + 1 :].any(), f"pixel {i} sees a later pixel"
+            here = seen[:, i].tolist()
+            assert here == [c < colour for c in range(3)], f"pixel {i}, colour {colour}: {here}"
+            if col > 0:
+                assert seen[:, i - 1].all(), f"pixel {i} does not see its left neighbour"
+            if row > 0:
+                assert seen[:, i - size].all(), f"pixel {i} does not see the pixel above"
+
+
+def test_one_channel_has_no_colour_order() -> None:
+    grey = PixelCNN(channels=1, levels=4, hidden=8, layers=1, condition_dim=2)
+    assert grey.input.mask[:, :, 3, 3].sum() == 0  # mask A: the centre unseen
+    assert grey.layers[0].mask[:, :, 1, 1].all()  # mask B: the centre seen
 
 
 def test_quantisation_levels_and_resolution() -> None:
