@@ -70,25 +70,25 @@ class Autoregressive(Objective):
     gradient trains the PixelCNN and the null vector but not the backbone.
 
     Sampling temperature (a choice at drawing time only; training is unchanged): each draw takes
-    the softmax of logits / T with T = ``temperature``. At T = 1 the model's own distribution is
-    drawn, and a young model's is flatter than the data's: every pixel keeps a small chance of a
-    wrong colour, and over 64-256 draws some land as specks. T < 1 sharpens every choice,
-    trading variety for fidelity, the common practice when sampling autoregressive models (the
-    truncation trick of BigGAN, Brock et al. 2018, makes the same trade for a GAN); too low and
-    the likeliest value, the background, fills the canvas. Measured on shapes (BENCHMARKS.md,
-    "Samples a class remembers"): the defaults (300 steps, 16×16) drew dark backgrounds with
-    specks; the lesson recipe models 8×8 (a shape 3-5 pixels across) for 1,000 steps at learning
-    rate 5e-3, 2.5 minutes on 2 cores, and at T = 0.9 about 5 in 6 unconditional draws are a
-    solid blob with edges on a dark ground, most of one colour (more two-coloured and ragged at
-    T = 1, more empty canvases at T = 0.8); the rest are empty or fragments. At 16×16 for
-    500-600 steps, most draws were still empty.
+    the softmax of logits / T with T = ``temperature``, 1 by default: the model's own
+    distribution. T < 1 sharpens every choice, trading variety for fidelity, the common practice
+    when sampling autoregressive models (the truncation trick of BigGAN, Brock et al. 2018,
+    makes the same trade for a GAN); here it empties canvases, since the likeliest value of a
+    shape's first pixel is always the background.
+
+    Measured on shapes (BENCHMARKS.md, "Samples a class remembers"): the defaults (300 steps,
+    16×16) drew dark backgrounds with specks (at 16×16 a shape's first pixel is a rare event a
+    few minutes do not learn); the lesson recipe models 8×8 (a shape 3-5 pixels across) for
+    1,000 steps at learning rate 5e-3, 2.5 minutes on 2 cores. Its draws from nothing are mostly
+    solid blobs of one colour with edges, about 5 in 6 of 72 at T = 1 (circle- or square-like: a
+    triangle cannot be told at 8×8); at T = 0.9 more canvases stay empty.
 
     Colours in order: the PixelCNN draws a pixel's R, then its G given R, then its B given both,
     as the paper does (:mod:`.pixelcnn`). It first drew the three from the earlier pixels only,
-    each on its own, and about a fifth of the blobs came out two-coloured; with the order the
-    same recipe's held-out NLL fell from 0.278 to 0.245 nats per dimension given h and from
-    0.419 to 0.374 from nothing, and the blobs are of one colour (three passes per pixel when
-    drawing: 0.4 s for 24 draws of 8×8).
+    each on its own: a fifth of the blobs came out two-coloured, and only T = 0.9 hid some of
+    it. With the order the same recipe's held-out NLL fell from 0.278 to 0.245 nats per
+    dimension given h and from 0.419 to 0.374 from nothing; drawing takes three passes per pixel
+    (0.4 s for 24 draws of 8×8).
 
     References:
         [0] van den Oord et al., Conditional Image Generation with PixelCNN Decoders, 2016,
@@ -153,7 +153,7 @@ class Autoregressive(Objective):
             max=0.9,
             step=0.05,
         )
-        temperature: float = sampling_temperature_field(0.9)
+        temperature: float = sampling_temperature_field(1.0)
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)
