@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import setup_url, state
 from dashboard.components import charts, class_queue, downloads, live_run, page, runs
+from sslcore import api
 from sslcore.config import ConfigError
 from sslcore.store import ACTIVE_STATES, RunStore
 
@@ -126,6 +127,16 @@ def render_run(run_path: Path, was_active: bool, until_first_point: bool) -> Non
     live_run.render_live(run_path, was_active, until_first_point)
 
 
+def prefetch_setup_data() -> None:
+    """While no run trains in this server, load the setup's dataset in the background, so
+    *Start a new run* finds it loaded as Setup's Start does (see :mod:`sslcore.data.prefetch`)."""
+    if runs.manager().running():
+        return  # never take the CPU from a run that is training
+    data = setup_url.section_config(state.setup(), "data")
+    if data is not None:
+        api.prefetch_dataset(data)
+
+
 def render() -> None:
     page.begin(
         ":material/model_training: Train and watch it learn",
@@ -143,6 +154,7 @@ def render() -> None:
             "lesson), then press **Start a new run**.",
             icon=":material/info:",
         )
+        prefetch_setup_data()
         page.end()
         return
     st.markdown(
@@ -155,4 +167,5 @@ def render() -> None:
     panel(store.path, every is not None, every == FIRST_POINT_POLL_SECONDS)
     with st.expander("Downloads", icon=":material/download:"):
         downloads.render(store)
+    prefetch_setup_data()
     page.end()
