@@ -125,9 +125,9 @@ def load_dataset(config: DataConfig, split: str) -> ImageDataset:
 
 
 def is_cached(config: DataConfig, split: str) -> bool:
-    """Whether ``load_dataset(config, split)`` would return at once, from the cache."""
-    with _lock:
-        return _cache_key(config, split) in _cache
+    """Whether the split is in the cache. Read without the lock, which a load in progress holds
+    for as long as it takes (a page asking must not wait for it); a dict lookup is atomic."""
+    return _cache_key(config, split) in _cache
 
 
 def clear_cache() -> None:

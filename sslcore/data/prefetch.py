@@ -52,11 +52,11 @@ def prefetch(config: DataConfig) -> bool:
     """Start loading both splits of ``config`` in the background unless they are cached;
     False when the dataset is too large (or of unknown size) to load before it is asked for."""
     global _request, _worker
+    if all(is_cached(config, split) for split in SPLITS):
+        return True  # every rerun of the page asks: answered without reading the dataset
     size = estimated_bytes(config)
     if size is None or size > MAX_BYTES:
         return False
-    if all(is_cached(config, split) for split in SPLITS):
-        return True
     with _lock:
         _request = config
         if _worker is None:

@@ -11,11 +11,7 @@ from torch import Tensor, nn
 from sslcore.backbones.base import Backbone
 from sslcore.config import spec
 from sslcore.objectives.base import LEARNING_TEST, ImageSpec, Objective, StepOutput, Visual
-from sslcore.objectives.fields import (
-    ObjectiveParams,
-    samples_field,
-    sampling_temperature_field,
-)
+from sslcore.objectives.fields import ObjectiveParams, samples_field
 from sslcore.objectives.image_metrics import bits_per_dim
 from sslcore.objectives.pixelcnn import PixelCNN
 
@@ -153,7 +149,15 @@ class Autoregressive(Objective):
             max=0.9,
             step=0.05,
         )
-        temperature: float = sampling_temperature_field(1.0)
+        temperature: float = spec(
+            1.0,
+            "Sampling temperature",
+            "Divides the logits before each draw: below 1 the likelier values win more often, "
+            "1 draws from the distribution as learnt. Training is unchanged.",
+            min=0.1,
+            max=2.0,
+            step=0.05,
+        )
 
     def __init__(self, backbone: Backbone, config: Config, image: ImageSpec) -> None:
         super().__init__(backbone, config, image)

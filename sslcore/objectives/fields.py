@@ -125,19 +125,6 @@ def samples_field(default: int, help: str) -> Any:
     return spec(default, "Samples shown", help, min=1, max=32)
 
 
-def sampling_temperature_field(default: float) -> Any:
-    """The temperature T of a generative method's draws: each softmax is taken of logits / T."""
-    return spec(
-        default,
-        "Sampling temperature",
-        "Divides the logits before each draw: below 1 the likelier values win more often (fewer "
-        "stray specks), 1 draws from the distribution as learnt. Training is unchanged.",
-        min=0.1,
-        max=2.0,
-        step=0.05,
-    )
-
-
 @dataclass(frozen=True)
 class ObjectiveParams(Section):
     """Base of every objective's ``Config``: its fields are ``objective.params.<name>``."""

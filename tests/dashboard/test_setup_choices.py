@@ -6,6 +6,7 @@ the errors, the buttons and the preview image.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,6 @@ def test_augmentations_chosen_by_hand_stay_when_the_objective_changes(
 
 def learning_rates(at: AppTest) -> list[float]:
     """The y values of the Setup page's learning-rate chart."""
-    import json
-
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     (chart,) = [c for c in charts if c["layout"]["title"]["text"] == "Learning rate over the run"]
     return chart["data"][0]["y"]

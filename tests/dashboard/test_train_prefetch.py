@@ -3,7 +3,6 @@ finds the data loaded as Setup's Start does."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from sslcore.data.loading import is_cached
 
 
 def test_the_train_page_loads_the_setup_data_while_nothing_trains(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wait_until
 ) -> None:
     monkeypatch.setenv("SSL_LAB_RUNS_DIR", str(tmp_path / "runs"))
     clear_cache()
@@ -24,7 +23,5 @@ def test_the_train_page_loads_the_setup_data_while_nothing_trains(
         "from dashboard.screens.train import render\nrender()\n", default_timeout=120
     ).run()
     assert not at.exception
-    deadline = time.monotonic() + 120
-    while not (is_cached(data, "train") and is_cached(data, "test")):
-        assert time.monotonic() < deadline, "the setup's data was never loaded"
-        time.sleep(0.05)
+    loaded = wait_until(lambda: is_cached(data, "train") and is_cached(data, "test"), 120)
+    assert loaded, "the setup's data was never loaded"

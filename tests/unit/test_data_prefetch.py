@@ -1,7 +1,5 @@
 """prefetch: the Setup page's dataset is loaded in the background, into the cache Start reads."""
 
-import time
-
 import pytest
 
 from sslcore.config import DataConfig
@@ -10,30 +8,27 @@ from sslcore.data.loading import is_cached
 from sslcore.data.prefetch import MAX_BYTES, estimated_bytes
 
 
-def wait_until_cached(config: DataConfig, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not (is_cached(config, "train") and is_cached(config, "test")):
-        assert time.monotonic() < deadline, "the prefetch never loaded both splits"
-        time.sleep(0.01)
+def both_cached(config: DataConfig) -> bool:
+    return is_cached(config, "train") and is_cached(config, "test")
 
 
-def test_both_splits_land_in_the_cache_the_trainer_reads() -> None:
+def test_both_splits_land_in_the_cache_the_trainer_reads(wait_until) -> None:
     clear_cache()
     config = DataConfig(train_size=96, test_size=64, image_size=16)
     assert not is_cached(config, "train")
     assert prefetch(config)
-    wait_until_cached(config)
+    assert wait_until(lambda: both_cached(config), 60), "the prefetch never loaded both splits"
     train = load_dataset(config, "train")
     assert len(train) == 96 and load_dataset(config, "train") is train  # from the cache
     assert prefetch(config)  # already there: nothing to do, and still True
 
 
-def test_the_newest_request_is_loaded_when_several_come_at_once() -> None:
+def test_the_newest_request_is_loaded_when_several_come_at_once(wait_until) -> None:
     clear_cache()
     configs = [DataConfig(train_size=64 + i, test_size=64, image_size=8) for i in range(4)]
     for config in configs:
         assert prefetch(config)
-    wait_until_cached(configs[-1])
+    assert wait_until(lambda: both_cached(configs[-1]), 60), "the newest was never loaded"
 
 
 @pytest.mark.parametrize(
